@@ -1,0 +1,170 @@
+import hashlib
+
+from django.db import models
+from django.db.models import F
+from django.urls import reverse
+
+
+def content_hash(text):
+    """The hash a completion remembers, to tell a learner a lesson changed since."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class CourseQuerySet(models.QuerySet):
+    def ordered(self):
+        return self.order_by(F("position").asc(nulls_last=True), "title")
+
+
+class Course(models.Model):
+    slug = models.SlugField(max_length=200, unique=True)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    position = models.FloatField(null=True, blank=True)
+    source_dir = models.CharField(
+        max_length=500, blank=True, help_text="The folder this course was imported from."
+    )
+    imported_at = models.DateTimeField(null=True, blank=True)
+    content_version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Bumped on every change, so cached outlines expire."
+    )
+    meta = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CourseQuerySet.as_manager()
+
+    class Meta:
+        ordering = [F("position").asc(nulls_last=True), "title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("courses:course", args=[self.slug])
+
+
+class Section(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="sections")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    path = models.CharField(
+        max_length=500, help_text="Folder path in the course without number prefixes."
+    )
+    slug = models.SlugField(max_length=200)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    position = models.FloatField(null=True, blank=True)
+    order = models.PositiveIntegerField(default=0, help_text="Place in the course outline.")
+    depth = models.PositiveSmallIntegerField(default=0)
+    collapsed = models.BooleanField(default=True)
+    source_path = models.CharField(max_length=500, blank=True)
+    archived = models.BooleanField(default=False)
+    meta = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["course", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "path"], name="unique_section_path"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class LessonQuerySet(models.QuerySet):
+    def published(self):
+        """Lessons a learner may open: not drafts, not archived (unlisted ones included)."""
+        return self.filter(draft=False, archived=False)
+
+    def listed(self):
+        """Lessons that appear in outlines, counts and reading order."""
+        return self.published().filter(unlisted=False)
+
+
+class Lesson(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons")
+    section = models.ForeignKey(
+        Section, on_delete=models.SET_NULL, null=True, blank=True, related_name="lessons"
+    )
+    doc_id = models.CharField(
+        max_length=500, help_text="Path in the course without number prefixes; survives renames."
+    )
+    path = models.CharField(
+        max_length=500, help_text="The lesson's URL inside the course: its doc id or its slug."
+    )
+    title = models.CharField(max_length=300)
+    sidebar_label = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True)
+    position = models.FloatField(null=True, blank=True)
+    order = models.PositiveIntegerField(default=0, help_text="Reading order in the course.")
+    body_markdown = models.TextField(blank=True)
+    body_html = models.TextField(blank=True, editable=False)
+    toc = models.JSONField(default=list, blank=True, editable=False)
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    tags = models.JSONField(default=list, blank=True)
+    meta = models.JSONField(
+        default=dict, blank=True, help_text="Frontmatter fields Coursebook does not use itself."
+    )
+    draft = models.BooleanField(default=False)
+    unlisted = models.BooleanField(default=False)
+    archived = models.BooleanField(default=False)
+    hide_title = models.BooleanField(default=False)
+    hide_table_of_contents = models.BooleanField(default=False)
+    # "" follows reading order, None hides the link, anything else is a doc id.
+    pagination_prev = models.CharField(max_length=500, null=True, blank=True, default="")  # noqa: DJ001
+    pagination_next = models.CharField(max_length=500, null=True, blank=True, default="")  # noqa: DJ001
+    source_path = models.CharField(max_length=500, blank=True)
+    source_hash = models.CharField(max_length=64, blank=True, editable=False)
+    imported_at = models.DateTimeField(null=True, blank=True, editable=False)
+    edited_in_admin = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LessonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["course", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "doc_id"], name="unique_lesson_doc_id"),
+            models.UniqueConstraint(fields=["course", "path"], name="unique_lesson_path"),
+        ]
+        indexes = [models.Index(fields=["course", "order"], name="lesson_reading_order")]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.content_hash = content_hash(self.body_markdown)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("courses:lesson", args=[self.course.slug, self.path])
+
+    @property
+    def label(self):
+        return self.sidebar_label or self.title
+
+
+class Asset(models.Model):
+    """A file next to the lessons (an image), kept in the database so that any number
+    of app servers can serve it without a shared disk."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="assets")
+    path = models.CharField(max_length=500, help_text="Path relative to the course folder.")
+    digest = models.CharField(max_length=64)
+    content_type = models.CharField(max_length=100)
+    data = models.BinaryField()
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["course", "path"], name="unique_asset_path"),
+        ]
+
+    def __str__(self):
+        return self.path
+
+    def get_absolute_url(self):
+        filename = self.path.rsplit("/", 1)[-1]
+        return reverse("courses:asset", args=[self.course.slug, self.digest[:16], filename])

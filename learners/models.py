@@ -1,0 +1,66 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+
+from courses.models import Course, Lesson
+
+
+class User(AbstractUser):
+    """Coursebook's own user model, so it can grow without a painful migration later."""
+
+
+class CompletionQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(user=user)
+
+    def in_course(self, course):
+        return self.filter(course=course)
+
+
+class Completion(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="completions"
+    )
+    # The course is the lesson's, stored again so one learner's progress in a course is
+    # a single indexed lookup.
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="completions")
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="completions")
+    completed_at = models.DateTimeField(default=timezone.now)
+    content_hash = models.CharField(
+        max_length=64, blank=True, help_text="The lesson's text hash when it was completed."
+    )
+
+    objects = CompletionQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="unique_completion"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "course"], name="completion_user_course"),
+            models.Index(fields=["user", "-completed_at"], name="completion_user_recent"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} completed {self.lesson}"
+
+
+class Enrollment(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    started_at = models.DateTimeField(default=timezone.now)
+    last_lesson = models.ForeignKey(
+        Lesson, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="unique_enrollment"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.course}"

@@ -1,0 +1,47 @@
+import pytest
+from django.contrib.auth.models import Permission
+
+from learners.models import User
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    """Tests run without `collectstatic`, so static URLs come from the plain storage."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def learner(db):
+    return User.objects.create_user("ada", "ada@example.com", PASSWORD)
+
+
+@pytest.fixture
+def other_learner(db):
+    return User.objects.create_user("grace", "grace@example.com", PASSWORD)
+
+
+@pytest.fixture
+def editor(db):
+    """Staff who may edit content and view progress, but is not a superuser."""
+    user = User.objects.create_user("edith", "edith@example.com", PASSWORD, is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label__in=["courses", "learners"])
+    )
+    return user
+
+
+@pytest.fixture
+def learner_client(client, learner):
+    client.force_login(learner)
+    return client
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client

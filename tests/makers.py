@@ -1,0 +1,36 @@
+"""Tiny builders for test data: a course with sections and lessons, in code."""
+
+from courses.models import Course, Lesson, Section
+
+
+def make_course(slug="intro-course", title="Intro Course", **fields):
+    return Course.objects.create(slug=slug, title=title, **fields)
+
+
+def make_section(course, slug="basics", title="Basics", order=0, **fields):
+    fields.setdefault("path", slug)
+    return Section.objects.create(course=course, slug=slug, title=title, order=order, **fields)
+
+
+def make_lesson(course, section=None, slug="first", title="First lesson", order=0, **fields):
+    doc_id = f"{section.path}/{slug}" if section else slug
+    fields.setdefault("doc_id", doc_id)
+    fields.setdefault("path", fields["doc_id"])
+    fields.setdefault("body_markdown", f"# {title}\n\nSome text.\n")
+    fields.setdefault("body_html", f"<p>Text of {title}.</p>")
+    return Lesson.objects.create(
+        course=course, section=section, title=title, order=order, **fields
+    )
+
+
+def make_course_with_lessons(count=3, slug="intro-course", sections=1):
+    """A course of `count` lessons spread over `sections` sections, in reading order."""
+    course = make_course(slug=slug, title=slug.replace("-", " ").title())
+    section_list = [
+        make_section(course, slug=f"part-{n + 1}", title=f"Part {n + 1}", order=n)
+        for n in range(sections)
+    ]
+    for n in range(count):
+        section = section_list[n * sections // count]
+        make_lesson(course, section, slug=f"lesson-{n + 1}", title=f"Lesson {n + 1}", order=n)
+    return course
