@@ -6,4 +6,6 @@ app_name = "courses"
 
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
+    path("courses/<slug:course_slug>/", views.course, name="course"),
+    path("courses/<slug:course_slug>/<path:lesson_path>/", views.lesson, name="lesson"),
 ]

@@ -1,7 +1,66 @@
-from django.shortcuts import render
+from functools import wraps
 
-from courses.models import Course
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, render
+
+from courses.models import Course, Lesson
+from courses.outline import get_outline
+
+
+def sign_in_required_if_configured(view):
+    """Send anonymous visitors to sign in when LESSONS_REQUIRE_LOGIN is on."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if settings.LESSONS_REQUIRE_LOGIN and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def get_course(course_slug):
+    return get_object_or_404(Course, slug=course_slug)
+
+
+def get_published_lesson(course_slug, lesson_path):
+    """A lesson a learner may open: drafts and archived lessons are 404, unlisted ones open."""
+    return get_object_or_404(
+        Lesson.objects.published().select_related("course", "section"),
+        course__slug=course_slug,
+        path=lesson_path,
+    )
 
 
 def catalogue(request):
-    return render(request, "courses/catalogue.html", {"courses": Course.objects.all()})
+    listed = Q(lessons__draft=False, lessons__archived=False, lessons__unlisted=False)
+    courses = Course.objects.ordered().annotate(lesson_count=Count("lessons", filter=listed))
+    return render(request, "courses/catalogue.html", {"courses": courses})
+
+
+@sign_in_required_if_configured
+def course(request, course_slug):
+    course = get_course(course_slug)
+    return render(
+        request, "courses/course.html", {"course": course, "outline": get_outline(course)}
+    )
+
+
+@sign_in_required_if_configured
+def lesson(request, course_slug, lesson_path):
+    lesson = get_published_lesson(course_slug, lesson_path)
+    outline = get_outline(lesson.course)
+    sections = outline.section_chain(lesson.section_id)
+    context = {
+        "course": lesson.course,
+        "lesson": lesson,
+        "outline": outline,
+        "sections": sections,
+        "open_section_ids": {section.id for section in sections},
+        "previous": outline.previous_link(lesson),
+        "next": outline.next_link(lesson),
+        "toc": [] if lesson.hide_table_of_contents else lesson.toc,
+    }
+    return render(request, "courses/lesson.html", context)

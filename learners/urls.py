@@ -5,5 +5,19 @@ from learners import views
 app_name = "learners"
 
 urlpatterns = [
+    path("accounts/signup/", views.sign_up, name="signup"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/progress.json", views.export_progress, name="export"),
+    path("dashboard/continue/<slug:course_slug>/", views.continue_course, name="continue"),
+    path("dashboard/reset/<slug:course_slug>/", views.reset_progress, name="reset"),
+    path(
+        "courses/<slug:course_slug>/<path:lesson_path>/complete/",
+        views.complete,
+        name="complete",
+    ),
+    path(
+        "courses/<slug:course_slug>/<path:lesson_path>/incomplete/",
+        views.incomplete,
+        name="incomplete",
+    ),
 ]

@@ -1,7 +1,111 @@
+from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import JsonResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from courses.views import get_course, get_published_lesson
+from learners import progress
+from learners.forms import SignUpForm
+
+
+def safe_next_url(request, default):
+    """The `next` parameter when it points at this site, otherwise `default`."""
+    url = request.POST.get("next") or request.GET.get("next")
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return resolve_url(default)
+
+
+def sign_up(request):
+    if request.user.is_authenticated:
+        return redirect(safe_next_url(request, "learners:dashboard"))
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {user.get_username()}. Your account is ready.")
+        return redirect(safe_next_url(request, "courses:catalogue"))
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    return render(request, "registration/signup.html", {"form": form, "next": next_url})
 
 
 @login_required
 def dashboard(request):
-    return render(request, "learners/dashboard.html")
+    courses = progress.learner_courses(request.user)
+    context = {
+        "in_progress": [summary for summary in courses if not summary.is_complete],
+        "completed": [summary for summary in courses if summary.is_complete],
+        "recent": progress.recent_completions(request.user),
+    }
+    return render(request, "learners/dashboard.html", context)
+
+
+@login_required
+def continue_course(request, course_slug):
+    """Send the learner to where they should read next in the course."""
+    course = get_course(course_slug)
+    next_lesson = progress.course_progress(request.user, course).next_lesson
+    return redirect(next_lesson.url if next_lesson else course.get_absolute_url())
+
+
+@login_required
+def reset_progress(request, course_slug):
+    course = get_course(course_slug)
+    if request.method == "POST":
+        progress.reset_course(request.user, course)
+        messages.success(request, f"Your progress in “{course.title}” was reset.")
+        return redirect("learners:dashboard")
+    course_progress = progress.course_progress(request.user, course)
+    return render(
+        request,
+        "learners/reset_confirm.html",
+        {"course": course, "progress": course_progress},
+    )
+
+
+@login_required
+def export_progress(request):
+    response = JsonResponse(
+        progress.export_progress(request.user), json_dumps_params={"indent": 2}
+    )
+    filename = f"coursebook-progress-{request.user.get_username()}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_POST
+def complete(request, course_slug, lesson_path):
+    """Mark the lesson complete and go straight on to the next one."""
+    lesson = get_published_lesson(course_slug, lesson_path)
+    course_progress = progress.mark_complete(request.user, lesson)
+    next_lesson = course_progress.outline.next_link(
+        lesson
+    ) or course_progress.outline.reading_next(lesson)
+    if next_lesson is not None:
+        messages.success(request, f"“{lesson.title}” completed.")
+        return redirect(next_lesson.url)
+    if course_progress.is_complete:
+        messages.success(request, f"You finished “{lesson.course.title}”. Well done!")
+    else:
+        remaining = course_progress.total - course_progress.done
+        messages.info(
+            request,
+            f"That was the last lesson. {remaining} of {course_progress.total} "
+            "lessons are still to do.",
+        )
+    return redirect(lesson.course)
+
+
+@login_required
+@require_POST
+def incomplete(request, course_slug, lesson_path):
+    lesson = get_published_lesson(course_slug, lesson_path)
+    progress.mark_incomplete(request.user, lesson)
+    messages.info(request, f"“{lesson.title}” is marked as not completed.")
+    return redirect(lesson.get_absolute_url())

@@ -1,0 +1,193 @@
+"""A course's outline: its sections and lessons in reading order, built once per content
+version and kept in the cache, so pages cost the same few queries whatever the course size."""
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.urls import reverse
+
+from courses.models import Lesson, Section
+
+
+@dataclass(frozen=True)
+class OutlineLesson:
+    id: int
+    doc_id: str
+    path: str
+    url: str
+    title: str
+    label: str
+    section_id: int | None
+    order: int
+    content_hash: str
+    listed: bool
+
+    is_section = False
+
+
+@dataclass
+class OutlineSection:
+    id: int
+    title: str
+    description: str
+    path: str
+    depth: int
+    parent_id: int | None
+    # Lessons and nested sections, interleaved in reading order.
+    entries: list = field(default_factory=list)
+    # Every listed lesson in this section and the sections nested in it.
+    lesson_ids: frozenset[int] = frozenset()
+    first_order: int = 0
+    index_url: str = ""
+
+    is_section = True
+
+
+@dataclass
+class Outline:
+    course_id: int
+    # Top-level lessons and sections, interleaved in reading order.
+    entries: list
+    # Listed lessons in reading order.
+    lessons: list[OutlineLesson]
+    # Every lesson a learner may open, unlisted ones included.
+    published: dict[int, OutlineLesson]
+    sections_by_id: dict[int, OutlineSection]
+    orders: list[int] = field(default_factory=list)
+
+    @property
+    def total(self):
+        return len(self.lessons)
+
+    @property
+    def first(self):
+        return self.lessons[0] if self.lessons else None
+
+    def lesson_by_doc_id(self, doc_id):
+        return next((item for item in self.published.values() if item.doc_id == doc_id), None)
+
+    def reading_previous(self, lesson):
+        """The listed lesson just before `lesson` in reading order; `lesson` may be unlisted."""
+        index = bisect_left(self.orders, lesson.order)
+        return self.lessons[index - 1] if index > 0 else None
+
+    def reading_next(self, lesson):
+        index = bisect_right(self.orders, lesson.order)
+        return self.lessons[index] if index < len(self.lessons) else None
+
+    def previous_link(self, lesson):
+        """The "Previous" link: reading order, hidden, or the lesson its frontmatter names."""
+        return self._pagination(lesson.pagination_prev, self.reading_previous(lesson))
+
+    def next_link(self, lesson):
+        return self._pagination(lesson.pagination_next, self.reading_next(lesson))
+
+    def section_chain(self, section_id):
+        """The section and its parents, outermost first (for breadcrumbs and open details)."""
+        chain = []
+        section = self.sections_by_id.get(section_id)
+        while section is not None:
+            chain.append(section)
+            section = self.sections_by_id.get(section.parent_id)
+        return chain[::-1]
+
+    def lessons_from(self, lesson_id):
+        """Listed lessons starting at `lesson_id` (or the next listed one after it), then
+        wrapping round to the beginning: the order in which to look for unread lessons."""
+        start_lesson = self.published.get(lesson_id)
+        if start_lesson is None:
+            return list(self.lessons)
+        start = bisect_left(self.orders, start_lesson.order)
+        return self.lessons[start:] + self.lessons[:start]
+
+    def _pagination(self, setting, reading_order_lesson):
+        if setting is None:
+            return None
+        if setting == "":
+            return reading_order_lesson
+        return self.lesson_by_doc_id(setting)
+
+
+def outline_cache_key(course):
+    # created_at guards against a course re-created under a reused id (test databases).
+    return f"outline:{course.pk}:{course.content_version}:{course.created_at.timestamp()}"
+
+
+def get_outline(course):
+    """The course's outline from the cache, built (two queries) on a miss."""
+    key = outline_cache_key(course)
+    outline = cache.get(key)
+    if outline is None:
+        outline = build_outline(course)
+        cache.set(key, outline, timeout=None)
+    return outline
+
+
+def build_outline(course):
+    sections = {
+        section.id: OutlineSection(
+            id=section.id,
+            title=section.title,
+            description=section.description,
+            path=section.path,
+            depth=section.depth,
+            parent_id=section.parent_id,
+        )
+        for section in Section.objects.filter(course=course, archived=False).order_by("order")
+    }
+    published = {}
+    for lesson in Lesson.objects.published().filter(course=course).order_by("order", "id"):
+        published[lesson.id] = OutlineLesson(
+            id=lesson.id,
+            doc_id=lesson.doc_id,
+            path=lesson.path,
+            url=reverse("courses:lesson", args=[course.slug, lesson.path]),
+            title=lesson.title,
+            label=lesson.label,
+            section_id=lesson.section_id if lesson.section_id in sections else None,
+            order=lesson.order,
+            content_hash=lesson.content_hash,
+            listed=not lesson.unlisted,
+        )
+    lessons = [item for item in published.values() if item.listed]
+
+    top_entries = []
+    for item in lessons:
+        section = sections.get(item.section_id)
+        (section.entries if section else top_entries).append(item)
+        if section and item.path == section.path:
+            section.index_url = item.url
+    for section in sections.values():
+        parent = sections.get(section.parent_id)
+        (parent.entries if parent else top_entries).append(section)
+
+    return Outline(
+        course_id=course.pk,
+        entries=_arrange(top_entries),
+        lessons=lessons,
+        published=published,
+        sections_by_id=sections,
+        orders=[item.order for item in lessons],
+    )
+
+
+def _arrange(entries):
+    """Drop sections without listed lessons and put the rest in reading order, recursively."""
+    kept = []
+    for entry in entries:
+        if entry.is_section:
+            entry.entries = _arrange(entry.entries)
+            ids = set()
+            for child in entry.entries:
+                ids |= child.lesson_ids if child.is_section else {child.id}
+            if not ids:
+                continue
+            entry.lesson_ids = frozenset(ids)
+            entry.first_order = min(_first_order(child) for child in entry.entries)
+        kept.append(entry)
+    return sorted(kept, key=_first_order)
+
+
+def _first_order(entry):
+    return entry.first_order if entry.is_section else entry.order

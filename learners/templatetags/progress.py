@@ -1,0 +1,83 @@
+"""The learner's progress on course pages, which `courses` shows without importing `learners`.
+
+Completions are fetched once per request (per course, or once for all courses) and shared
+by every tag on the page."""
+
+from django import template
+
+from learners import progress
+from learners.progress import CourseSummary
+
+register = template.Library()
+
+
+def _per_request(context, key, fetch):
+    request = context.get("request")
+    if request is None:
+        return fetch()
+    cache = request.__dict__.setdefault("_learner_progress", {})
+    if key not in cache:
+        cache[key] = fetch()
+    return cache[key]
+
+
+def _completed(context, course_id=None):
+    user = context["user"]
+    return _per_request(
+        context,
+        ("completed", course_id),
+        lambda: progress.completed_lessons(user, course_id),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def completed_lesson_ids(context, course=None):
+    """Ids of the signed-in learner's completed lessons, in `course` or in every course;
+    an empty set for visitors."""
+    course_id = None if course is None else getattr(course, "pk", course)
+    return frozenset(_completed(context, course_id))
+
+
+@register.simple_tag(takes_context=True)
+def course_progress(context, outline):
+    """The learner's CourseProgress through `outline` (checkmarks, counts, Continue)."""
+    return progress.CourseProgress(
+        user=context["user"], outline=outline, completed=_completed(context, outline.course_id)
+    )
+
+
+@register.simple_tag(takes_context=True)
+def course_summary(context, course, total):
+    """Done/total counts for a catalogue card; one query covers every card on the page."""
+    counts = _per_request(
+        context,
+        ("counts",),
+        lambda: progress.completed_counts_by_course(context["user"]),
+    )
+    return CourseSummary(course=course, done=counts.get(course.pk, 0), total=total)
+
+
+@register.simple_tag
+def section_done(course_progress, section):
+    """How many of the section's lessons (nested sections included) the learner completed."""
+    return course_progress.section_done(section)
+
+
+@register.simple_tag(takes_context=True)
+def record_last_lesson(context, lesson):
+    """Remember the lesson as where the signed-in learner is; writes only on a change."""
+    progress.record_last_lesson(context["user"], lesson)
+    return ""
+
+
+@register.inclusion_tag("learners/_complete_form.html", takes_context=True)
+def complete_form(context, lesson, course_progress):
+    """Mark complete / Completed + Mark incomplete / Sign in to track your progress."""
+    return {
+        "user": context["user"],
+        "csrf_token": context.get("csrf_token"),
+        "lesson": lesson,
+        "lesson_url": lesson.get_absolute_url(),
+        "is_done": lesson.pk in course_progress.completed,
+        "is_updated": lesson.pk in course_progress.updated_ids,
+    }
