@@ -1,6 +1,9 @@
 """Tiny builders for test data: a course with sections and lessons, in code."""
 
+from django.db.models import F
+
 from courses.models import Course, Lesson, Section
+from learners.models import Completion
 
 
 def make_course(slug="intro-course", title="Intro Course", **fields):
@@ -34,3 +37,18 @@ def make_course_with_lessons(count=3, slug="intro-course", sections=1):
         section = section_list[n * sections // count]
         make_lesson(course, section, slug=f"lesson-{n + 1}", title=f"Lesson {n + 1}", order=n)
     return course
+
+
+def make_completions(user, lessons):
+    """Mark `lessons` complete for `user`, as if read in their current version."""
+    return Completion.objects.bulk_create(
+        Completion(
+            user=user, lesson=lesson, course_id=lesson.course_id, content_hash=lesson.content_hash
+        )
+        for lesson in lessons
+    )
+
+
+def bump_content_version(course):
+    """What every content write does (import, admin save), so cached outlines expire."""
+    Course.objects.filter(pk=course.pk).update(content_version=F("content_version") + 1)
