@@ -3,9 +3,11 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
-from courses.models import Course, Lesson
+from courses.models import Asset, Course, Lesson
 from courses.outline import get_outline
 
 
@@ -64,3 +66,25 @@ def lesson(request, course_slug, lesson_path):
         "toc": [] if lesson.hide_table_of_contents else lesson.toc,
     }
     return render(request, "courses/lesson.html", context)
+
+
+@require_safe
+@sign_in_required_if_configured
+def asset(request, course_slug, digest, filename):
+    """An image imported with a course, from the database. The URL names its content hash,
+    so browsers may keep it for a year."""
+    if len(digest) != 16 or not all(c in "0123456789abcdef" for c in digest):
+        raise Http404("No such file.")
+    assets = Asset.objects.filter(course__slug=course_slug, digest__startswith=digest)
+    found = next((a for a in assets if a.path.rsplit("/", 1)[-1] == filename), None)
+    if found is None:
+        raise Http404("No such file.")
+    response = HttpResponse(bytes(found.data), content_type=found.content_type)
+    scope = "private" if settings.LESSONS_REQUIRE_LOGIN else "public"
+    response["Cache-Control"] = f"{scope}, max-age=31536000, immutable"
+    if found.content_type == "image/svg+xml":
+        # Opened directly, an SVG is a document: keep any script in it from running here.
+        response["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+        )
+    return response

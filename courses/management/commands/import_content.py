@@ -1,0 +1,89 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from courses.importer import ContentError, import_content
+
+# Progress shows for courses with at least this many lessons to render.
+PROGRESS_FROM = 100
+
+
+class Command(BaseCommand):
+    help = (
+        "Import Docusaurus-format Markdown courses. Each PATH is either one course folder "
+        "(it holds .md/.mdx lessons or a _category_.json/.yml file directly) or a folder "
+        "of courses (any other folder: each subfolder is one course). Default: "
+        "settings.CONTENT_DIR. Each course is checked whole and written in one "
+        "transaction; a course with errors is left exactly as it was."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="*", metavar="PATH")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Check and report, write nothing."
+        )
+        parser.add_argument("--strict", action="store_true", help="Treat broken links as errors.")
+        parser.add_argument(
+            "--prune",
+            action="store_true",
+            help="Delete lessons whose files are gone (with their completions) instead of "
+            "archiving them.",
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="Overwrite lessons edited in the admin."
+        )
+
+    def handle(self, *args, **options):
+        verbosity = options["verbosity"]
+        try:
+            reports = import_content(
+                options["paths"] or [settings.CONTENT_DIR],
+                dry_run=options["dry_run"],
+                strict=options["strict"],
+                prune=options["prune"],
+                force=options["force"],
+                on_progress=self.show_progress if verbosity >= 1 else None,
+            )
+        except ContentError as error:
+            raise CommandError(str(error)) from None
+        for report in reports:
+            self.write_report(report, verbosity)
+        failed = [report.course for report in reports if report.errors]
+        if failed:
+            raise CommandError(
+                f"Not imported, left as they were: {', '.join(failed)} (errors above)."
+            )
+        if not reports:
+            self.stderr.write("No courses found.")
+
+    def show_progress(self, course, done, total):
+        if total < PROGRESS_FROM:
+            return
+        message = f"{course}: rendered {done}/{total} lessons"
+        if self.stderr.isatty():
+            self.stderr.write(f"\r{message}", ending="\n" if done == total else "")
+            self.stderr.flush()
+        elif done % PROGRESS_FROM == 0 or done == total:
+            self.stderr.write(message)
+
+    def write_report(self, report, verbosity):
+        if report.errors:
+            self.stderr.write(self.style.ERROR(f"{report.course}: {len(report.errors)} errors"))
+            for error in report.errors:
+                self.stderr.write(f"  {error}")
+            return
+        if verbosity < 1:
+            return
+        self.stdout.write(self.style.SUCCESS(report.summary()))
+        sections = [
+            ("restored", report.restored),
+            ("archived", report.archived),
+            ("pruned", report.pruned),
+            ("kept admin edit (--force overwrites)", report.kept_admin_edits),
+            ("broken link", report.broken_links),
+            ("warning", report.warnings),
+        ]
+        if verbosity >= 2:
+            sections[:0] = [("created", report.created), ("updated", report.updated)]
+        for label, items in sections:
+            for item in items:
+                self.stdout.write(f"  {label}: {item}")
