@@ -1,0 +1,396 @@
+"""Render a lesson's Markdown (Docusaurus docs flavour) to safe HTML and a table of contents.
+
+`render_markdown` is a pure function: links and images are resolved through the callbacks
+it is given, and every problem found (broken links, MDX that cannot be shown) is returned
+with its file line instead of raised.
+
+The work happens in three passes:
+
+1. a line pass over the source that rewrites what Python-Markdown cannot read as is:
+   Docusaurus admonitions (`:::tip Title` ... `:::`) become pymdownx blocks, code-fence
+   meta (`title="x.py" {1,3-4}`) becomes superfences options, and MDX/JSX lines are
+   escaped to text and reported;
+2. Python-Markdown with an explicit extension list, plus a tree pass that resolves links
+   and images;
+3. nh3 with an allow-list, so whatever the author wrote, no script can reach the page.
+"""
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import urlsplit
+
+import markdown
+import nh3
+from markdown.treeprocessors import Treeprocessor
+from pymdownx.blocks import BlocksExtension
+from pymdownx.blocks.admonition import Admonition
+from pymdownx.slugs import slugify
+
+ADMONITION_TYPES = ("note", "tip", "info", "warning", "danger", "caution")
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int | None
+    message: str
+    kind: Literal["broken_link", "warning"] = "warning"
+
+
+@dataclass
+class Rendered:
+    html: str
+    toc: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+
+
+# Pass 1: lines ------------------------------------------------------------------------------
+
+FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+ADMONITION_OPEN = re.compile(
+    r"^(?P<indent>\s*)(?P<colons>:{3,})(?P<type>[A-Za-z]+)"
+    r"(?:\[(?P<bracket>[^\]]*)\]|[ \t]+(?P<title>.*?))?\s*$"
+)
+ADMONITION_CLOSE = re.compile(r"^\s*(?P<colons>:{3,})\s*$")
+MDX_COMMENT = re.compile(r"^\s*\{/\*.*\*/\}\s*$")
+MDX_LINE = re.compile(
+    r"^\s*(?:"
+    r"import\s+(?:[\w*{}\s,]+\s+from\s+)?['\"]"  # import X from "y" / import "y"
+    r"|export\s+(?:default\b|const\b|let\b|var\b|function\b|class\b|async\b|\{)"
+    r"|</?[A-Z][\w.]*(?:\s|/?>|$)"  # <Tabs>, </Tabs>, <TabItem value="a">, <Foo />
+    r"|\{.*\}\s*$"  # {expression} alone on a line
+    r")"
+)
+CODE_TITLE = re.compile(r"""\btitle=(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>\S+))""")
+CODE_LINES = re.compile(r"\{(?P<ranges>[\d\s,-]+)\}")
+CODE_LINE_NUMBERS = re.compile(r"\bshowLineNumbers(?:=(?P<start>\d+))?")
+
+
+def _superfences_info(info):
+    """Docusaurus fence meta (```py title="a.py" {1,3-4} showLineNumbers) in the option
+    syntax pymdownx.superfences reads (```py title="a.py" hl_lines="1 3-4" linenums="1")."""
+    words = info.strip().split(None, 1)
+    if not words or "=" in words[0] or words[0].startswith("{"):
+        language, meta = "", info.strip()
+    else:
+        language, meta = words[0], words[1] if len(words) > 1 else ""
+    if not meta:
+        return info
+    options = []
+    if title := CODE_TITLE.search(meta):
+        text = title.group("dq") or title.group("sq") or title.group("bare") or ""
+        options.append('title="{}"'.format(text.replace('"', "'")))
+    if lines := CODE_LINES.search(meta):
+        ranges = [part.strip() for part in lines.group("ranges").split(",") if part.strip()]
+        if ranges:
+            options.append('hl_lines="{}"'.format(" ".join(ranges)))
+    if numbers := CODE_LINE_NUMBERS.search(meta):
+        options.append('linenums="{}"'.format(numbers.group("start") or 1))
+    return " ".join([language or "text", *options])
+
+
+class _LinePass:
+    """Rewrites the source line by line; knows which lines are inside code fences."""
+
+    def __init__(self, first_line):
+        self.first_line = first_line
+        self.problems = []
+        self.fence = None
+        self.admonitions = []
+
+    def run(self, text):
+        lines = text.split("\n")
+        out = [self.line(number, line) for number, line in enumerate(lines)]
+        out.extend("\n" + "/" * colons for colons in reversed(self.admonitions))
+        return "\n".join(out)
+
+    def warn(self, number, message):
+        self.problems.append(Problem(self.first_line + number, message, "warning"))
+
+    def line(self, number, line):
+        if self.fence:
+            if line.strip().startswith(self.fence) and not line.strip().strip(self.fence[0]):
+                self.fence = None
+            return line
+        if match := FENCE.match(line):
+            fence = match.group("fence")
+            if fence[0] == "`" and "`" in match.group("info"):
+                return line  # inline code that starts with backticks, not a fence
+            self.fence = fence
+            info = _superfences_info(match.group("info"))
+            return match.group("indent") + fence + info
+        if match := ADMONITION_OPEN.match(line):
+            return self.open_admonition(number, match) or line
+        if match := ADMONITION_CLOSE.match(line):
+            return self.close_admonition(match) or line
+        if MDX_COMMENT.match(line):
+            return ""
+        if MDX_LINE.match(line):
+            self.warn(number, f"MDX/JSX is not supported and is shown as text: {line.strip()}")
+            return line.replace("&", "&amp;").replace("<", "&lt;")
+        return line
+
+    def open_admonition(self, number, match):
+        kind = match.group("type").lower()
+        if kind not in ADMONITION_TYPES:
+            self.warn(number, f"unknown admonition type :::{match.group('type')}")
+            return None
+        title = (
+            match.group("bracket") if match.group("bracket") is not None else match.group("title")
+        )
+        colons = len(match.group("colons"))
+        # pymdownx blocks close on an exact count, so nesting depth decides the slashes.
+        slashes = 3 + len(self.admonitions)
+        self.admonitions.append(slashes)
+        header = "/" * slashes + " " + kind
+        if title and title.strip():
+            header += " | " + title.strip()
+        del colons
+        return "\n" + match.group("indent") + header + "\n"
+
+    def close_admonition(self, match):
+        if not self.admonitions:
+            return None
+        return "\n" + "/" * self.admonitions.pop() + "\n"
+
+
+# Pass 2: Markdown ---------------------------------------------------------------------------
+
+
+class _Aside(Admonition):
+    """A Docusaurus admonition: <aside class="admonition tip"> with its title."""
+
+    def on_create(self, parent):
+        element = super().on_create(parent)
+        element.tag = "aside"
+        return element
+
+
+class _AdmonitionsExtension(BlocksExtension):
+    def extendMarkdownBlocks(self, md, block_mgr):
+        for kind in ADMONITION_TYPES:
+            block_mgr.register(
+                type(
+                    kind.title(),
+                    (_Aside,),
+                    {"OPTIONS": {}, "NAME": kind, "DEF_TITLE": kind.title(), "DEF_CLASS": kind},
+                ),
+                {},
+            )
+
+
+EXTERNAL_SCHEMES = ("http", "https", "mailto")
+
+
+def _is_relative(url):
+    parts = urlsplit(url)
+    return not parts.scheme and not parts.netloc
+
+
+def _is_lesson_link(path):
+    return path.lower().endswith((".md", ".mdx"))
+
+
+class _LinkResolver(Treeprocessor):
+    """Points relative .md links and relative images at their lesson and asset URLs."""
+
+    def run(self, root):
+        context = self.md.coursebook
+        for element in root.iter():
+            if element.tag == "a":
+                self.link(element, context)
+            elif element.tag == "img":
+                self.image(element, context)
+
+    def link(self, element, context):
+        href = element.get("href", "")
+        if not href:
+            return
+        try:
+            parts = urlsplit(href)
+        except ValueError:
+            element.attrib.pop("href")
+            return
+        if parts.scheme or parts.netloc:
+            if parts.scheme.lower() in ("http", "https"):
+                element.set("rel", "noopener noreferrer")
+            return
+        path, _, anchor = href.partition("#")
+        if not _is_lesson_link(path) or context.resolve_link is None:
+            return
+        url = context.resolve_link(path)
+        if url is None:
+            element.attrib.pop("href")
+            element.set("class", "broken-link")
+            context.problem(href, f"broken link: {path}", "broken_link")
+        else:
+            element.set("href", f"{url}#{anchor}" if anchor else url)
+
+    def image(self, element, context):
+        src = element.get("src", "")
+        if not src or not _is_relative(src) or context.resolve_image is None:
+            return
+        url = context.resolve_image(src)
+        if url is None:
+            element.attrib.pop("src")
+            context.problem(src, f"image not found: {src}", "warning")
+        else:
+            element.set("src", url)
+
+
+class _Context:
+    """What one render call brings: callbacks, the source for line numbers, problems."""
+
+    def __init__(self, text, first_line, resolve_link, resolve_image):
+        self.text = text
+        self.first_line = first_line
+        self.resolve_link = resolve_link
+        self.resolve_image = resolve_image
+        self.problems = []
+        self._search_from = {}
+
+    def line_of(self, target):
+        """The file line of the next mention of `target` in the source."""
+        start = self._search_from.get(target, 0)
+        position = self.text.find(target, start)
+        if position < 0:
+            position = self.text.find(target)
+        if position < 0:
+            return None
+        self._search_from[target] = position + len(target)
+        return self.first_line + self.text.count("\n", 0, position)
+
+    def problem(self, target, message, kind):
+        self.problems.append(Problem(self.line_of(target), message, kind))
+
+
+class _LinksExtension(markdown.Extension):
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(_LinkResolver(md), "coursebook_links", 1)
+
+
+def _extensions():
+    return [
+        "markdown.extensions.tables",
+        "markdown.extensions.footnotes",
+        "markdown.extensions.attr_list",
+        "markdown.extensions.def_list",
+        "markdown.extensions.abbr",
+        "markdown.extensions.toc",
+        "pymdownx.highlight",
+        "pymdownx.superfences",
+        "pymdownx.tasklist",
+        "pymdownx.tilde",
+        _AdmonitionsExtension(),
+        _LinksExtension(),
+    ]
+
+
+EXTENSION_CONFIGS = {
+    "markdown.extensions.tables": {"use_align_attribute": True},
+    "markdown.extensions.toc": {
+        "permalink": "#",
+        "permalink_class": "headerlink",
+        "permalink_title": "Link to this heading",
+        "slugify": slugify(case="lower"),
+        "toc_depth": "1-6",
+    },
+    "pymdownx.highlight": {
+        "css_class": "highlight",
+        "use_pygments": True,
+        "guess_lang": False,
+        "pygments_lang_class": True,
+    },
+    "pymdownx.tasklist": {"custom_checkbox": False},
+    "pymdownx.tilde": {"subscript": False},
+}
+
+_local = threading.local()
+
+
+def _markdown():
+    """One configured Markdown instance per thread, reset between documents."""
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = markdown.Markdown(extensions=_extensions(), extension_configs=EXTENSION_CONFIGS)
+        _local.md = md
+    return md.reset()
+
+
+def _flat_toc(tokens, min_level, max_level):
+    entries = []
+    for token in tokens:
+        if min_level <= token["level"] <= max_level:
+            entries.append({"id": token["id"], "title": token["name"], "level": token["level"]})
+        entries.extend(_flat_toc(token["children"], min_level, max_level))
+    return entries
+
+
+# Pass 3: sanitising -------------------------------------------------------------------------
+
+ALLOWED_TAGS = {
+    "a", "abbr", "aside", "b", "blockquote", "br", "caption", "code", "dd", "del", "details",
+    "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+    "i", "img", "input", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp",
+    "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "u", "ul", "var",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "*": {"class", "id", "title", "lang", "dir"},
+    "a": {"href", "rel"},
+    "abbr": set(),
+    "img": {"src", "alt", "width", "height", "loading"},
+    "input": {"checked"},
+    "ol": {"start", "reversed"},
+    "li": {"value"},
+    "td": {"align", "colspan", "rowspan"},
+    "th": {"align", "colspan", "rowspan", "scope"},
+    "code": set(),
+    "details": {"open"},
+}
+_cleaner = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    clean_content_tags={"script", "style"},
+    url_schemes={"http", "https", "mailto"},
+    link_rel=None,
+    strip_comments=True,
+    # Only task-list checkboxes are inputs in a lesson, and nobody may tick them.
+    set_tag_attribute_values={"input": {"type": "checkbox", "disabled": "disabled"}},
+)
+
+
+def sanitise(html):
+    """Keep only the allow-listed tags, attributes and URL schemes."""
+    return _cleaner.clean(html)
+
+
+# The function -------------------------------------------------------------------------------
+
+
+def render_markdown(
+    text,
+    *,
+    resolve_link=None,
+    resolve_image=None,
+    first_line=1,
+    toc_min_level=2,
+    toc_max_level=3,
+):
+    """Markdown -> Rendered(html, toc, problems); the html is already sanitised."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = _LinePass(first_line)
+    source = lines.run(text)
+    md = _markdown()
+    md.coursebook = _Context(text, first_line, resolve_link, resolve_image)
+    try:
+        html = md.convert(source)
+        toc = _flat_toc(md.toc_tokens, toc_min_level, toc_max_level)
+        problems = sorted(
+            lines.problems + md.coursebook.problems,
+            key=lambda problem: problem.line if problem.line is not None else 0,
+        )
+    finally:
+        md.coursebook = None
+    return Rendered(html=sanitise(html), toc=toc, problems=problems)
