@@ -52,3 +52,4 @@ def make_completions(user, lessons):
 def bump_content_version(course):
     """What every content write does (import, admin save), so cached outlines expire."""
     Course.objects.filter(pk=course.pk).update(content_version=F("content_version") + 1)
+    course.refresh_from_db(fields=["content_version"])

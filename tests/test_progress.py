@@ -1,0 +1,338 @@
+"""Marking lessons complete and incomplete, and what a learner's progress is made of."""
+
+import threading
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.db import connection
+from django.template import Context, Template
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from courses.models import Lesson
+from learners.models import Completion, Enrollment
+from learners.progress import completed_lessons, course_progress
+from tests.makers import (
+    bump_content_version,
+    make_completions,
+    make_course,
+    make_course_with_lessons,
+    make_lesson,
+)
+
+
+@pytest.fixture(autouse=True)
+def empty_outline_cache():
+    cache.clear()
+
+
+def lessons_of(course):
+    return list(Lesson.objects.filter(course=course).order_by("order"))
+
+
+def complete_url(lesson):
+    return reverse("learners:complete", args=[lesson.course.slug, lesson.path])
+
+
+def incomplete_url(lesson):
+    return reverse("learners:incomplete", args=[lesson.course.slug, lesson.path])
+
+
+@pytest.fixture
+def course(db):
+    return make_course_with_lessons(count=3)
+
+
+@pytest.fixture
+def lessons(course):
+    return lessons_of(course)
+
+
+# Mark complete
+
+
+def test_mark_complete_stores_the_completion_and_goes_on_to_the_next_lesson(
+    learner_client, learner, lessons
+):
+    response = learner_client.post(complete_url(lessons[0]))
+    assert response.status_code == 302
+    assert response.url == lessons[1].get_absolute_url()
+    completion = Completion.objects.get()
+    assert (completion.user, completion.lesson) == (learner, lessons[0])
+    assert completion.course == lessons[0].course
+    assert completion.content_hash == lessons[0].content_hash
+
+
+def test_mark_complete_follows_a_custom_next_link(learner_client, lessons):
+    Lesson.objects.filter(pk=lessons[0].pk).update(pagination_next=lessons[2].doc_id)
+    response = learner_client.post(complete_url(lessons[0]))
+    assert response.url == lessons[2].get_absolute_url()
+
+
+def test_completing_the_last_lesson_of_a_finished_course_says_well_done(
+    learner_client, learner, course, lessons
+):
+    make_completions(learner, lessons[:2])
+    response = learner_client.post(complete_url(lessons[2]), follow=True)
+    assert response.redirect_chain[-1][0] == course.get_absolute_url()
+    assert "You finished" in response.content.decode()
+    assert Enrollment.objects.get(user=learner, course=course).completed_at is not None
+
+
+def test_completing_the_last_lesson_with_others_open_says_what_is_left(
+    learner_client, course, lessons
+):
+    response = learner_client.post(complete_url(lessons[2]), follow=True)
+    assert response.redirect_chain[-1][0] == course.get_absolute_url()
+    assert "2 of 3 lessons are still to do" in response.content.decode()
+
+
+def test_completing_twice_stores_one_row_and_is_not_an_error(learner_client, lessons):
+    first = learner_client.post(complete_url(lessons[0]))
+    second = learner_client.post(complete_url(lessons[0]))
+    assert first.status_code == second.status_code == 302
+    assert Completion.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_completes_store_one_row(learner):
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("concurrent writers need a file or server database (set DATABASE_URL)")
+    lesson = lessons_of(make_course_with_lessons(count=2))[0]
+    start = threading.Barrier(8)
+    statuses = []
+
+    def submit():
+        client = Client()
+        client.force_login(learner)
+        start.wait()
+        try:
+            statuses.append(client.post(complete_url(lesson)).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [302] * 8
+    assert Completion.objects.filter(lesson=lesson).count() == 1
+
+
+def test_visitor_completing_is_sent_to_sign_in_and_nothing_is_stored(client, lessons):
+    response = client.post(complete_url(lessons[0]))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+    assert not Completion.objects.exists()
+
+
+def test_visitor_marking_incomplete_is_sent_to_sign_in(client, learner, lessons):
+    make_completions(learner, lessons[:1])
+    response = client.post(incomplete_url(lessons[0]))
+    assert response.url.startswith(reverse("login"))
+    assert Completion.objects.count() == 1
+
+
+@pytest.mark.parametrize("url_for", [complete_url, incomplete_url])
+def test_get_never_changes_completions(learner_client, learner, lessons, url_for):
+    make_completions(learner, lessons[1:2])
+    assert learner_client.get(url_for(lessons[0])).status_code == 405
+    assert learner_client.get(url_for(lessons[1])).status_code == 405
+    assert list(Completion.objects.values_list("lesson", flat=True)) == [lessons[1].pk]
+
+
+def test_completing_without_a_csrf_token_is_refused(learner, lessons):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(learner)
+    assert client.post(complete_url(lessons[0])).status_code == 403
+    assert not Completion.objects.exists()
+
+
+@pytest.mark.parametrize("state", [{"draft": True}, {"archived": True}])
+def test_draft_and_archived_lessons_cannot_be_completed(learner_client, course, state):
+    lesson = make_lesson(course, slug="hidden", order=9, **state)
+    assert learner_client.post(complete_url(lesson)).status_code == 404
+    assert not Completion.objects.exists()
+
+
+def test_unlisted_lesson_can_be_completed_but_does_not_count(learner_client, learner, course):
+    lesson = make_lesson(course, slug="extra", order=9, unlisted=True)
+    assert learner_client.post(complete_url(lesson)).status_code == 302
+    assert Completion.objects.filter(lesson=lesson).exists()
+    assert course_progress(learner, course).done == 0
+
+
+# Mark incomplete
+
+
+def test_mark_incomplete_removes_only_this_learners_completion_and_goes_back(
+    learner_client, learner, other_learner, lessons
+):
+    make_completions(learner, lessons[:1])
+    make_completions(other_learner, lessons[:1])
+    response = learner_client.post(incomplete_url(lessons[0]))
+    assert response.url == lessons[0].get_absolute_url()
+    assert list(Completion.objects.values_list("user", flat=True)) == [other_learner.pk]
+
+
+def test_mark_incomplete_on_an_unfinished_lesson_is_harmless(learner_client, lessons):
+    assert learner_client.post(incomplete_url(lessons[0])).status_code == 302
+
+
+def test_marking_incomplete_reopens_a_finished_course(learner_client, learner, course, lessons):
+    for lesson in lessons:
+        learner_client.post(complete_url(lesson))
+    learner_client.post(incomplete_url(lessons[1]))
+    assert Enrollment.objects.get(user=learner, course=course).completed_at is None
+    assert not course_progress(learner, course).is_complete
+
+
+# Changed since completed
+
+
+def test_lesson_changed_since_completion_is_marked_updated(learner_client, learner, lessons):
+    make_completions(learner, lessons[:1])
+    lessons[0].body_markdown += "\nA new paragraph.\n"
+    lessons[0].save()
+    bump_content_version(lessons[0].course)
+    html = learner_client.get(lessons[0].get_absolute_url()).content.decode()
+    assert "This lesson changed since you completed it." in html
+    assert '<span class="badge">updated</span>' in html.split("<article")[0]
+
+
+def test_completing_again_clears_the_updated_marker(learner_client, learner, lessons):
+    make_completions(learner, lessons[:1])
+    lessons[0].body_markdown += "\nMore.\n"
+    lessons[0].save()
+    bump_content_version(lessons[0].course)
+    learner_client.post(complete_url(lessons[0]))
+    assert Completion.objects.get().content_hash == lessons[0].content_hash
+    html = learner_client.get(lessons[0].get_absolute_url()).content.decode()
+    assert "changed since you completed it" not in html
+
+
+def test_unchanged_lesson_has_no_updated_marker(learner_client, learner, lessons):
+    make_completions(learner, lessons[:1])
+    html = learner_client.get(lessons[0].get_absolute_url()).content.decode()
+    assert "updated</span>" not in html
+
+
+# Course completion is derived
+
+
+def test_new_lesson_reopens_a_finished_course(learner, course, lessons):
+    make_completions(learner, lessons)
+    assert course_progress(learner, course).is_complete
+    make_lesson(course, slug="brand-new", order=10)
+    bump_content_version(course)
+    progress = course_progress(learner, course)
+    assert (progress.done, progress.total, progress.is_complete) == (3, 4, False)
+
+
+def test_archived_lesson_leaves_the_count_and_its_completion_is_kept(learner, course, lessons):
+    make_completions(learner, lessons[:1])
+    Lesson.objects.filter(pk=lessons[0].pk).update(archived=True)
+    bump_content_version(course)
+    progress = course_progress(learner, course)
+    assert (progress.done, progress.total) == (0, 2)
+    assert Completion.objects.filter(lesson=lessons[0]).exists()
+
+
+def test_course_with_no_lessons_is_never_complete(learner):
+    assert not course_progress(learner, make_course()).is_complete
+
+
+# Last opened lesson
+
+
+def test_opening_a_lesson_records_it_as_the_last_lesson(learner_client, learner, course, lessons):
+    learner_client.get(lessons[1].get_absolute_url())
+    assert Enrollment.objects.get(user=learner, course=course).last_lesson == lessons[1]
+    learner_client.get(lessons[2].get_absolute_url())
+    assert Enrollment.objects.get(user=learner, course=course).last_lesson == lessons[2]
+
+
+def test_reopening_the_same_lesson_writes_nothing(learner_client, lessons):
+    learner_client.get(lessons[1].get_absolute_url())
+    with CaptureQueriesContext(connection) as queries:
+        learner_client.get(lessons[1].get_absolute_url())
+    writes = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        and "learners_enrollment" in query["sql"]
+    ]
+    assert writes == []
+
+
+def test_visitor_reading_stores_no_enrollment(client, lessons):
+    client.get(lessons[0].get_absolute_url())
+    assert not Enrollment.objects.exists()
+
+
+def test_next_lesson_starts_at_the_last_opened_one_when_it_is_unread(learner, course, lessons):
+    Enrollment.objects.create(user=learner, course=course, last_lesson=lessons[1])
+    assert course_progress(learner, course).next_lesson.id == lessons[1].pk
+
+
+def test_next_lesson_is_the_first_when_nothing_was_opened(learner, course, lessons):
+    progress = course_progress(learner, course)
+    assert progress.next_lesson.id == lessons[0].pk
+    assert progress.action == "Start course"
+
+
+# Progress queries and template tags
+
+
+def test_completed_lessons_is_one_query(learner, course, lessons, django_assert_num_queries):
+    make_completions(learner, lessons)
+    with django_assert_num_queries(1):
+        assert set(completed_lessons(learner, course)) == {lesson.pk for lesson in lessons}
+
+
+def test_completed_lessons_of_a_visitor_is_empty_without_touching_the_database():
+    assert completed_lessons(AnonymousUser()) == {}
+
+
+def render_tag(source, user, **context):
+    request = RequestFactory().get("/")
+    request.user = user
+    return Template("{% load progress %}" + source).render(
+        Context({"request": request, "user": user, **context})
+    )
+
+
+def test_completed_lesson_ids_tag_covers_every_course_or_one(learner, other_learner, lessons):
+    other_course_lesson = make_lesson(make_course(slug="other", title="Other"))
+    make_completions(learner, [lessons[0], other_course_lesson])
+    make_completions(other_learner, [lessons[1]])
+    all_ids = render_tag(
+        "{% completed_lesson_ids as done %}{% for id in done %}{{ id }} {% endfor %}", learner
+    )
+    assert set(all_ids.split()) == {str(lessons[0].pk), str(other_course_lesson.pk)}
+    one_course = render_tag(
+        "{% completed_lesson_ids course as done %}{% for id in done %}{{ id }} {% endfor %}",
+        learner,
+        course=lessons[0].course,
+    )
+    assert one_course.split() == [str(lessons[0].pk)]
+
+
+def test_completed_lesson_ids_tag_is_empty_for_visitors(lessons):
+    html = render_tag("{% completed_lesson_ids as done %}{{ done|length }}", AnonymousUser())
+    assert html == "0"
+
+
+def test_completed_lesson_ids_tag_queries_once_per_request(
+    learner, lessons, django_assert_num_queries
+):
+    make_completions(learner, lessons)
+    with django_assert_num_queries(1):
+        html = render_tag(
+            "{% completed_lesson_ids as a %}{% completed_lesson_ids as b %}{{ a|length }}{{ b|length }}",
+            learner,
+        )
+    assert html == "33"
