@@ -332,7 +332,8 @@ def test_completed_lesson_ids_tag_queries_once_per_request(
     make_completions(learner, lessons)
     with django_assert_num_queries(1):
         html = render_tag(
-            "{% completed_lesson_ids as a %}{% completed_lesson_ids as b %}{{ a|length }}{{ b|length }}",
+            "{% completed_lesson_ids as a %}{% completed_lesson_ids as b %}"
+            "{{ a|length }}{{ b|length }}",
             learner,
         )
     assert html == "33"
