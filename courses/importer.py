@@ -1085,9 +1085,8 @@ def _render_source(lesson, links, key, where):
 
 
 def _problem_target(message):
-    """The renderer names a broken target in its message; keep the target for the report."""
-    match = re.search(r"['\"`]([^'\"`]+)['\"`]", message) or re.search(r"(\S+)$", message)
-    return match[1] if match else message
+    """The renderer says "broken link: <target>"; the report shows just the target."""
+    return message.split(": ", 1)[-1]
 
 
 # Writing a course (one transaction) -----------------------------------------------------------
@@ -1507,7 +1506,10 @@ def _needs_render(source, state, keys, force):
     row = state.lessons.get(source.doc_id)
     if row is None:
         return True
-    return not _is_kept(row, force) and row.source_hash != keys[source.doc_id]
+    if _is_kept(row, force):
+        return False
+    overwriting_an_edit = row.edited_in_admin or not row.source_path
+    return overwriting_an_edit or row.source_hash != keys[source.doc_id]
 
 
 def sync_course(
