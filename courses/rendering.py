@@ -15,6 +15,7 @@ The work happens in three passes:
 3. nh3 with an allow-list, so whatever the author wrote, no script can reach the page.
 """
 
+import html
 import re
 import threading
 from dataclasses import dataclass, field
@@ -75,8 +76,6 @@ def _superfences_info(info):
         language, meta = "", info.strip()
     else:
         language, meta = words[0], words[1] if len(words) > 1 else ""
-    if not meta:
-        return info
     options = []
     if title := CODE_TITLE.search(meta):
         text = title.group("dq") or title.group("sq") or title.group("bare") or ""
@@ -87,7 +86,82 @@ def _superfences_info(info):
             options.append('hl_lines="{}"'.format(" ".join(ranges)))
     if numbers := CODE_LINE_NUMBERS.search(meta):
         options.append('linenums="{}"'.format(numbers.group("start") or 1))
+    if not options:
+        return info
     return " ".join([language or "text", *options])
+
+
+LIST_ITEM = re.compile(r"^(?P<indent> *)(?P<marker>[-*+]|(?P<number>\d{1,9})\.)(?P<gap> +|$)")
+THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+STARTS_BLOCK = re.compile(r"^\s*(?:#|>|```|~~~|<|:::|\||$)")
+
+
+class _ListIndents:
+    """Re-indents list items the CommonMark way (content column) into Python-Markdown's
+    (four spaces per level), and separates a list from a paragraph it interrupts, so that
+    Docusaurus-style two-space nesting and lists right under a line of text render."""
+
+    def __init__(self):
+        self.items = []  # (marker column, content column) of each open list item
+        self.previous = ""  # the previous line as written
+        self.previous_was_item = False
+
+    def reindent(self, line):
+        """The line as Python-Markdown should read it, preceded by a blank if needed."""
+        previous, previous_was_item = self.previous, self.previous_was_item
+        self.previous, self.previous_was_item = line, False
+        if not line.strip():
+            return line
+        expanded = line.expandtabs(4)
+        width = len(expanded) - len(expanded.lstrip(" "))
+        item = LIST_ITEM.match(expanded)
+        if item and THEMATIC_BREAK.match(expanded):
+            item = None
+        if item and not self.items and width >= 4:
+            item = None  # an indented code block
+        lazy = not STARTS_BLOCK.match(previous) and not STARTS_BLOCK.match(line)
+        if not item and lazy and self.items and width < self.items[-1][1]:
+            return line  # a paragraph's lazy continuation stays in its item
+        open_items = len(self.items)
+        while self.items and width < self.items[-1][1]:
+            self.items.pop()
+        if not item:
+            return self.shift(expanded, width) if self.items else line
+        self.previous_was_item = True
+        gap = len(item.group("gap"))
+        content = item.end("marker") + (gap if 0 < gap <= 4 else 1)
+        reindented = self.shift(expanded, width)
+        self.items.append((width, content))
+        if self.needs_blank_before(item, previous, previous_was_item, open_items):
+            return "\n" + reindented
+        return reindented
+
+    def needs_blank_before(self, item, previous, previous_was_item, open_items):
+        """Python-Markdown starts a list only after a blank line; CommonMark lets a list
+        interrupt a paragraph (an ordered one only when it starts at 1)."""
+        if not previous.strip() or previous_was_item:
+            return False
+        continues_list = len(self.items) <= open_items and not STARTS_BLOCK.match(previous)
+        if continues_list:
+            return False  # the next item of a list whose item ended lazily
+        starts_new_list = len(self.items) == 1
+        return not starts_new_list or item.group("number") in (None, "1")
+
+    def shift(self, expanded, width):
+        if not self.items:
+            return expanded
+        depth_indent = 4 * len(self.items)
+        extra = max(width - self.items[-1][1], 0)
+        return " " * (depth_indent + extra) + expanded.lstrip(" ")
+
+    def inside_fence(self, line):
+        """A code line inside a list item moves with its item."""
+        self.previous, self.previous_was_item = line, False
+        if not self.items or not line.strip():
+            return line
+        expanded = line.expandtabs(4)
+        width = len(expanded) - len(expanded.lstrip(" "))
+        return self.shift(expanded, width)
 
 
 class _LinePass:
@@ -98,11 +172,12 @@ class _LinePass:
         self.problems = []
         self.fence = None
         self.admonitions = []
+        self.lists = _ListIndents()
 
     def run(self, text):
         lines = text.split("\n")
         out = [self.line(number, line) for number, line in enumerate(lines)]
-        out.extend("\n" + "/" * colons for colons in reversed(self.admonitions))
+        out.extend(f"\n{indent}{fence}" for _, indent, fence in reversed(self.admonitions))
         return "\n".join(out)
 
     def warn(self, number, message):
@@ -112,7 +187,11 @@ class _LinePass:
         if self.fence:
             if line.strip().startswith(self.fence) and not line.strip().strip(self.fence[0]):
                 self.fence = None
-            return line
+            return self.lists.inside_fence(line)
+        blank, newline, line = self.lists.reindent(line).rpartition("\n")
+        return blank + newline + self.rewrite(number, line)
+
+    def rewrite(self, number, line):
         if match := FENCE.match(line):
             fence = match.group("fence")
             if fence[0] == "`" and "`" in match.group("info"):
@@ -136,23 +215,24 @@ class _LinePass:
         if kind not in ADMONITION_TYPES:
             self.warn(number, f"unknown admonition type :::{match.group('type')}")
             return None
-        title = (
-            match.group("bracket") if match.group("bracket") is not None else match.group("title")
+        title = match.group("bracket")
+        if title is None:
+            title = match.group("title")
+        # Each nesting level gets its own pymdownx fence length, so an inner block never
+        # closes an outer one.
+        fence = "/" * (3 + len(self.admonitions))
+        self.admonitions.append((len(match.group("colons")), match.group("indent"), fence))
+        header = (
+            f"{fence} {kind} | {title.strip()}" if title and title.strip() else f"{fence} {kind}"
         )
-        colons = len(match.group("colons"))
-        # pymdownx blocks close on an exact count, so nesting depth decides the slashes.
-        slashes = 3 + len(self.admonitions)
-        self.admonitions.append(slashes)
-        header = "/" * slashes + " " + kind
-        if title and title.strip():
-            header += " | " + title.strip()
-        del colons
-        return "\n" + match.group("indent") + header + "\n"
+        return f"\n{match.group('indent')}{header}\n"
 
     def close_admonition(self, match):
-        if not self.admonitions:
+        """A run of colons at least as long as the innermost opening closes it."""
+        if not self.admonitions or len(match.group("colons")) < self.admonitions[-1][0]:
             return None
-        return "\n" + "/" * self.admonitions.pop() + "\n"
+        _, indent, fence = self.admonitions.pop()
+        return f"\n{indent}{fence}\n"
 
 
 # Pass 2: Markdown ---------------------------------------------------------------------------
@@ -322,7 +402,8 @@ def _flat_toc(tokens, min_level, max_level):
     entries = []
     for token in tokens:
         if min_level <= token["level"] <= max_level:
-            entries.append({"id": token["id"], "title": token["name"], "level": token["level"]})
+            title = html.unescape(token["name"])
+            entries.append({"id": token["id"], "title": title, "level": token["level"]})
         entries.extend(_flat_toc(token["children"], min_level, max_level))
     return entries
 
@@ -361,9 +442,9 @@ _cleaner = nh3.Cleaner(
 )
 
 
-def sanitise(html):
+def sanitise(markup):
     """Keep only the allow-listed tags, attributes and URL schemes."""
-    return _cleaner.clean(html)
+    return _cleaner.clean(markup)
 
 
 # The function -------------------------------------------------------------------------------
@@ -385,7 +466,7 @@ def render_markdown(
     md = _markdown()
     md.coursebook = _Context(text, first_line, resolve_link, resolve_image)
     try:
-        html = md.convert(source)
+        body = md.convert(source)
         toc = _flat_toc(md.toc_tokens, toc_min_level, toc_max_level)
         problems = sorted(
             lines.problems + md.coursebook.problems,
@@ -393,4 +474,4 @@ def render_markdown(
         )
     finally:
         md.coursebook = None
-    return Rendered(html=sanitise(html), toc=toc, problems=problems)
+    return Rendered(html=sanitise(body), toc=toc, problems=problems)
