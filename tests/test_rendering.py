@@ -1,0 +1,401 @@
+"""courses.rendering: Docusaurus-flavoured Markdown to safe HTML, a toc and problems.
+Pure tests: no database."""
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+import frontmatter
+import pytest
+
+from courses.rendering import Problem, Rendered, render_markdown
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_96d4bad3a1e050d8.txt"
+
+
+class _Elements(HTMLParser):
+    """Every start tag of a document as (tag, attributes)."""
+
+    def __init__(self):
+        super().__init__()
+        self.elements = []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs)))
+
+    handle_startendtag = handle_starttag
+
+
+def elements(html, tag):
+    parser = _Elements()
+    parser.feed(html)
+    return [attrs for name, attrs in parser.elements if name == tag]
+
+
+def classes(html, tag):
+    return [set(attrs.get("class", "").split()) for attrs in elements(html, tag)]
+
+
+# Plain Markdown ------------------------------------------------------------------------------
+
+
+def test_it_returns_rendered_html_toc_and_problems():
+    rendered = render_markdown("Hello *world*")
+    assert isinstance(rendered, Rendered)
+    assert rendered.html == "<p>Hello <em>world</em></p>"
+    assert rendered.toc == []
+    assert rendered.problems == []
+
+
+def test_tables_render_with_column_alignment():
+    html = render_markdown("| a | b |\n|:--|--:|\n| 1 | 2 |").html
+    assert "<table>" in html
+    assert [attrs.get("align") for attrs in elements(html, "td")] == ["left", "right"]
+
+
+def test_footnotes_link_both_ways():
+    html = render_markdown("Claim[^1].\n\n[^1]: Source.").html
+    assert '<a class="footnote-ref" href="#fn:1">1</a>' in html
+    assert '<li id="fn:1">' in html
+    assert 'class="footnote-backref" href="#fnref:1"' in html
+
+
+def test_footnotes_do_not_leak_into_the_next_document():
+    render_markdown("Claim[^1].\n\n[^1]: Source.")
+    assert "footnote" not in render_markdown("Plain.").html
+
+
+def test_task_list_items_are_disabled_checkboxes():
+    html = render_markdown("- [ ] todo\n- [x] done").html
+    checkboxes = elements(html, "input")
+    assert [box.get("type") for box in checkboxes] == ["checkbox", "checkbox"]
+    assert all(box.get("disabled") == "disabled" for box in checkboxes)
+    assert ["checked" in box for box in checkboxes] == [False, True]
+
+
+def test_two_space_nested_lists_nest():
+    html = render_markdown("- a\n  - b\n    - c\n- d").html
+    assert html.count("<ul>") == 3
+
+
+def test_a_list_right_under_a_line_of_text_is_a_list():
+    html = render_markdown("**Key points**:\n*   one\n*   two").html
+    assert "<li>one</li>" in html
+    assert "*" not in html
+
+
+def test_an_ordered_list_not_starting_at_one_does_not_interrupt_a_paragraph():
+    assert render_markdown("In the year\n2024. it rained").html == (
+        "<p>In the year\n2024. it rained</p>"
+    )
+
+
+# Code ----------------------------------------------------------------------------------------
+
+
+def test_fenced_code_is_highlighted_with_pygments_classes():
+    html = render_markdown("```python\nimport os\n```").html
+    assert {"highlight", "language-python"} <= classes(html, "div")[0]
+    assert '<span class="kn">import</span>' in html
+
+
+def test_code_title_is_shown_as_a_caption():
+    html = render_markdown('```python title="app/main.py"\nx = 1\n```').html
+    assert '<span class="filename">app/main.py</span>' in html
+
+
+def test_code_line_ranges_are_highlighted():
+    html = render_markdown("```python {1,3-4}\na = 1\nb = 2\nc = 3\nd = 4\n```").html
+    assert html.count('<span class="hll">') == 3
+    assert '<span class="n">b</span>' in html.split('<span class="hll">')[1]
+    assert '<span class="n">c</span>' in html.split('<span class="hll">')[2]
+
+
+def test_code_title_and_line_highlighting_combine():
+    html = render_markdown('```js title="a.js" {2}\nlet a;\nlet b;\n```').html
+    assert '<span class="filename">a.js</span>' in html
+    assert html.count('<span class="hll">') == 1
+
+
+def test_show_line_numbers_adds_a_line_number_column():
+    html = render_markdown("```python showLineNumbers\na = 1\nb = 2\n```").html
+    assert {"linenos"} in classes(html, "td")
+
+
+def test_code_fence_without_a_language_keeps_its_title():
+    html = render_markdown('``` title="notes.txt"\nplain\n```').html
+    assert '<span class="filename">notes.txt</span>' in html
+
+
+# Headings and the table of contents ----------------------------------------------------------
+
+
+def test_headings_get_docusaurus_style_ids_and_a_permalink():
+    html = render_markdown("## Why Is It So Prominent?").html
+    assert elements(html, "h2") == [{"id": "why-is-it-so-prominent"}]
+    assert {"class": "headerlink", "href": "#why-is-it-so-prominent"}.items() <= (
+        elements(html, "a")[0].items()
+    )
+
+
+def test_explicit_heading_ids_are_kept():
+    html = render_markdown("## Setup {#install}").html
+    assert elements(html, "h2") == [{"id": "install"}]
+
+
+def test_toc_lists_levels_two_and_three_by_default():
+    text = "# Title\n\n## Two\n\n### Three\n\n#### Four\n\n## Again"
+    assert render_markdown(text).toc == [
+        {"id": "two", "title": "Two", "level": 2},
+        {"id": "three", "title": "Three", "level": 3},
+        {"id": "again", "title": "Again", "level": 2},
+    ]
+
+
+def test_toc_levels_follow_the_given_range():
+    text = "## Two\n\n### Three\n\n#### Four"
+    toc = render_markdown(text, toc_min_level=3, toc_max_level=4).toc
+    assert [entry["level"] for entry in toc] == [3, 4]
+
+
+def test_toc_titles_are_plain_text():
+    toc = render_markdown("## Tokens & `<bos>` *marks*").toc
+    assert toc[0]["title"] == "Tokens & <bos> marks"
+
+
+# Admonitions ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["note", "tip", "info", "warning", "danger", "caution"])
+def test_each_admonition_type_renders_as_an_aside_with_a_default_title(kind):
+    html = render_markdown(f":::{kind}\nBody text.\n:::").html
+    assert html == (
+        f'<aside class="admonition {kind}">\n'
+        f'<p class="admonition-title">{kind.title()}</p>\n'
+        "<p>Body text.</p>\n"
+        "</aside>"
+    )
+
+
+def test_admonition_title_after_a_space():
+    html = render_markdown(":::tip Try it yourself\nBody.\n:::").html
+    assert '<p class="admonition-title">Try it yourself</p>' in html
+
+
+def test_admonition_title_in_brackets():
+    html = render_markdown(":::warning[Mind the **gap**]\nBody.\n:::").html
+    assert '<p class="admonition-title">Mind the <strong>gap</strong></p>' in html
+
+
+def test_admonition_body_is_markdown():
+    html = render_markdown(":::note\n- one\n- two\n\n```python\nx = 1\n```\n:::").html
+    assert "<li>one</li>" in html
+    assert '<span class="n">x</span>' in html
+
+
+def test_admonitions_nest_with_more_colons_on_the_outer_one():
+    html = render_markdown("::::note\nOuter.\n:::tip\nInner.\n:::\nAfter.\n::::").html
+    assert html == (
+        '<aside class="admonition note">\n'
+        '<p class="admonition-title">Note</p>\n'
+        "<p>Outer.</p>\n"
+        '<aside class="admonition tip">\n'
+        '<p class="admonition-title">Tip</p>\n'
+        "<p>Inner.</p>\n"
+        "</aside>\n"
+        "<p>After.</p>\n"
+        "</aside>"
+    )
+
+
+def test_sibling_admonitions_stay_siblings():
+    html = render_markdown(":::note\nA\n:::\n\n:::danger\nB\n:::").html
+    assert html.count("</aside>\n<aside") == 1
+
+
+def test_an_unclosed_admonition_ends_with_the_document():
+    html = render_markdown(":::info\nNever closed.").html
+    assert html.endswith("<p>Never closed.</p>\n</aside>")
+
+
+def test_an_admonition_inside_a_list_item_stays_in_it():
+    html = render_markdown("1. Step\n\n   :::tip\n   Hint.\n   :::\n\n2. Next").html
+    assert "</aside>\n</li>" in html
+
+
+def test_colons_inside_code_are_code():
+    html = render_markdown("```\n:::note\nnot an admonition\n:::\n```").html
+    assert "aside" not in html
+    assert ":::note" in html
+
+
+def test_an_unknown_admonition_type_is_a_warning_and_text():
+    rendered = render_markdown("Intro\n\n:::sidebar\nBody\n:::", first_line=4)
+    assert "aside" not in rendered.html
+    assert rendered.problems == [
+        Problem(line=6, message="unknown admonition type :::sidebar", kind="warning")
+    ]
+
+
+# MDX -----------------------------------------------------------------------------------------
+
+
+def test_mdx_lines_are_reported_with_their_file_line():
+    text = "Intro\n\nimport Tabs from '@theme/Tabs';\n\n<Tabs>\n{props.label}\n</Tabs>\n"
+    problems = render_markdown(text, first_line=10).problems
+    assert [(problem.line, problem.kind) for problem in problems] == [
+        (12, "warning"),
+        (14, "warning"),
+        (15, "warning"),
+        (16, "warning"),
+    ]
+    assert "import Tabs from '@theme/Tabs';" in problems[0].message
+
+
+def test_mdx_lines_are_shown_as_escaped_text():
+    html = render_markdown('<TabItem value="py">\n\nexport const x = 1;').html
+    assert '&lt;TabItem value="py"&gt;' in html
+    assert "<p>export const x = 1;</p>" in html
+
+
+def test_mdx_comments_are_dropped_without_a_warning():
+    rendered = render_markdown("{/* a note to authors */}\n\nText")
+    assert rendered.html == "<p>Text</p>"
+    assert rendered.problems == []
+
+
+def test_mdx_inside_code_is_code_not_a_warning():
+    rendered = render_markdown("```jsx\nimport Tabs from '@theme/Tabs';\n<Tabs />\n```")
+    assert rendered.problems == []
+
+
+def test_lowercase_html_is_not_mdx():
+    assert render_markdown("<details><summary>More</summary>Hidden</details>").problems == []
+
+
+# Links and images ----------------------------------------------------------------------------
+
+
+class Resolver:
+    """Records what the renderer asks for and answers from a table."""
+
+    def __init__(self, urls):
+        self.urls = urls
+        self.asked = []
+
+    def __call__(self, target):
+        self.asked.append(target)
+        return self.urls.get(target)
+
+
+def test_relative_lesson_links_become_lesson_urls_keeping_the_anchor():
+    resolve = Resolver({"../05-x/model.md": "/courses/ai/x/model/"})
+    html = render_markdown("[Model](../05-x/model.md#attention)", resolve_link=resolve).html
+    assert elements(html, "a") == [{"href": "/courses/ai/x/model/#attention"}]
+    assert resolve.asked == ["../05-x/model.md"]
+
+
+@pytest.mark.parametrize(
+    "target", ["./why.md", "why.md", "../02-b/c.mdx", "/rooted/page.md", "dir/x.MD"]
+)
+def test_resolve_link_gets_the_path_as_written(target):
+    resolve = Resolver({})
+    render_markdown(f"[x]({target}#part)", resolve_link=resolve)
+    assert resolve.asked == [target]
+
+
+def test_reference_style_links_are_resolved_too():
+    resolve = Resolver({"./b.md": "/courses/c/b/"})
+    html = render_markdown("See [b][ref].\n\n[ref]: ./b.md", resolve_link=resolve).html
+    assert elements(html, "a") == [{"href": "/courses/c/b/"}]
+
+
+def test_a_broken_link_is_reported_with_its_file_line():
+    text = "# Title\n\nFine.\n\nSee [gone](./gone.md#top) now."
+    rendered = render_markdown(text, resolve_link=Resolver({}), first_line=6)
+    assert rendered.problems == [
+        Problem(line=10, message="broken link: ./gone.md", kind="broken_link")
+    ]
+
+
+def test_a_broken_link_keeps_its_text_but_points_nowhere():
+    html = render_markdown("[gone](./gone.md)", resolve_link=Resolver({})).html
+    assert html == '<p><a class="broken-link">gone</a></p>'
+
+
+def test_the_same_broken_link_twice_reports_both_lines():
+    text = "[a](./gone.md)\n\n[b](./gone.md)"
+    rendered = render_markdown(text, resolve_link=Resolver({}), first_line=3)
+    assert [problem.line for problem in rendered.problems] == [3, 5]
+
+
+def test_external_links_are_untouched_and_open_safely():
+    resolve = Resolver({})
+    html = render_markdown("[site](https://example.com/page.md)", resolve_link=resolve).html
+    assert elements(html, "a") == [
+        {"href": "https://example.com/page.md", "rel": "noopener noreferrer"}
+    ]
+    assert resolve.asked == []
+
+
+def test_mailto_links_and_in_page_anchors_are_untouched():
+    resolve = Resolver({})
+    html = render_markdown("[mail](mailto:a@example.com) [up](#top)", resolve_link=resolve).html
+    assert [link["href"] for link in elements(html, "a")] == ["mailto:a@example.com", "#top"]
+    assert resolve.asked == []
+
+
+def test_links_to_other_relative_files_are_not_resolved():
+    resolve = Resolver({})
+    html = render_markdown("[data](./data.csv)", resolve_link=resolve).html
+    assert elements(html, "a") == [{"href": "./data.csv"}]
+    assert resolve.asked == []
+
+
+def test_relative_images_become_asset_urls():
+    resolve = Resolver({"./img/attention.png": "/courses/ai/assets/ab12/attention.png"})
+    html = render_markdown("![Attention](./img/attention.png)", resolve_image=resolve).html
+    assert elements(html, "img") == [
+        {"alt": "Attention", "src": "/courses/ai/assets/ab12/attention.png"}
+    ]
+
+
+def test_a_missing_image_is_a_warning_and_the_lesson_still_renders():
+    text = "Before.\n\n![Chart](./img/missing.png)\n\nAfter."
+    rendered = render_markdown(text, resolve_image=Resolver({}), first_line=5)
+    assert elements(rendered.html, "img") == [{"alt": "Chart"}]
+    assert "<p>After.</p>" in rendered.html
+    assert rendered.problems == [
+        Problem(line=7, message="image not found: ./img/missing.png", kind="warning")
+    ]
+
+
+def test_external_images_are_untouched():
+    resolve = Resolver({})
+    html = render_markdown("![x](https://example.com/x.png)", resolve_image=resolve).html
+    assert elements(html, "img") == [{"alt": "x", "src": "https://example.com/x.png"}]
+    assert resolve.asked == []
+
+
+def test_without_resolvers_relative_links_are_left_as_written():
+    html = render_markdown("[x](./x.md)").html
+    assert elements(html, "a") == [{"href": "./x.md"}]
+
+
+# The customer's lesson -----------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="the shared seed lesson is not beside the repo")
+def test_the_seed_lesson_asks_for_both_of_its_links_and_renders_its_lists():
+    lesson = frontmatter.loads(SEED.read_text(encoding="utf-8"))
+    resolve = Resolver({})
+    rendered = render_markdown(lesson.content, resolve_link=resolve)
+    assert resolve.asked == [
+        "../05-attention-and-transformers/transformer-model-architecture.md",
+        "./why-is-so-prominent.md",
+    ]
+    assert "<li><strong>Creation</strong>" in rendered.html
+    assert rendered.toc[0] == {
+        "id": "what-is-generative-ai",
+        "title": "What is Generative AI?",
+        "level": 2,
+    }
