@@ -81,9 +81,7 @@ def test_continue_goes_to_the_next_unread_lesson(learner_client, learner):
     assert response.url == lessons[1].get_absolute_url()
 
 
-def test_recent_completions_are_newest_first_and_only_mine(
-    learner_client, learner, other_learner
-):
+def test_recent_completions_are_newest_first_and_only_mine(learner_client, learner, other_learner):
     course = make_course_with_lessons(count=3)
     first, second, third = lessons_of(course)
     make_completions(learner, [first])
