@@ -1,8 +1,12 @@
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -19,6 +23,19 @@ def safe_next_url(request, default):
     ):
         return url
     return resolve_url(default)
+
+
+def sign_in_then_back_to_the_lesson(view):
+    """Like login_required, but after signing in the learner lands on the lesson, not on
+    the POST-only URL they were refused at."""
+
+    @wraps(view)
+    def wrapper(request, course_slug, lesson_path):
+        if not request.user.is_authenticated:
+            return redirect_to_login(reverse("courses:lesson", args=[course_slug, lesson_path]))
+        return view(request, course_slug, lesson_path)
+
+    return wrapper
 
 
 def sign_up(request):
@@ -78,8 +95,8 @@ def export_progress(request):
     return response
 
 
-@login_required
 @require_POST
+@sign_in_then_back_to_the_lesson
 def complete(request, course_slug, lesson_path):
     """Mark the lesson complete and go straight on to the next one."""
     lesson = get_published_lesson(course_slug, lesson_path)
@@ -102,8 +119,8 @@ def complete(request, course_slug, lesson_path):
     return redirect(lesson.course)
 
 
-@login_required
 @require_POST
+@sign_in_then_back_to_the_lesson
 def incomplete(request, course_slug, lesson_path):
     lesson = get_published_lesson(course_slug, lesson_path)
     progress.mark_incomplete(request.user, lesson)

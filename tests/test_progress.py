@@ -14,6 +14,7 @@ from django.urls import reverse
 from courses.models import Lesson
 from learners.models import Completion, Enrollment
 from learners.progress import completed_lessons, course_progress
+from tests.conftest import PASSWORD
 from tests.makers import (
     bump_content_version,
     make_completions,
@@ -127,6 +128,12 @@ def test_visitor_completing_is_sent_to_sign_in_and_nothing_is_stored(client, les
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
     assert not Completion.objects.exists()
+
+
+def test_visitor_completing_comes_back_to_the_lesson_after_signing_in(client, learner, lessons):
+    login_url = client.post(complete_url(lessons[0])).url
+    response = client.post(login_url, {"username": learner.username, "password": PASSWORD})
+    assert response.url == lessons[0].get_absolute_url()
 
 
 def test_visitor_marking_incomplete_is_sent_to_sign_in(client, learner, lessons):
