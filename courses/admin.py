@@ -8,6 +8,7 @@ orders exactly as an imported one does, and a re-import knows to leave it alone.
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, F
@@ -25,6 +26,9 @@ from courses.models import Asset, Course, Lesson, Section
 
 LESSON_PATH = re.compile(r"[\w.~-]+(/[\w.~-]+)*")
 MAX_PROBLEM_MESSAGES = 10
+
+admin.site.site_header = f"{settings.SITE_NAME} admin"
+admin.site.site_title = f"{settings.SITE_NAME} admin"
 
 
 def bump_content_version(course_ids):
@@ -234,10 +238,12 @@ class LessonForm(forms.ModelForm):
         ]
         field_classes = {"body_markdown": MarkdownField}
         widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
             "body_markdown": forms.Textarea(
                 attrs={"class": "markdown-source", "rows": 30, "spellcheck": "false"}
             ),
         }
+        labels = {"body_markdown": "Markdown"}
         help_texts = {
             "path": "The lesson's URL inside its course, e.g. basics/first-steps. "
             "Changing it re-renders the lessons that link here.",
@@ -295,7 +301,7 @@ class LessonAdmin(admin.ModelAdmin):
         "draft",
         "unlisted",
         "archived",
-        "edited_in_admin",
+        "edited",
     ]
     list_filter = ["course", SectionFilter, "draft", "unlisted", "archived", "edited_in_admin"]
     list_select_related = ["course", "section"]
@@ -316,7 +322,7 @@ class LessonAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["course", "section", "title", "sidebar_label", "description", "path"]}),
-        ("Markdown", {"fields": ["body_markdown"]}),
+        ("Lesson text", {"fields": ["body_markdown"]}),
         (
             "Publishing",
             {
@@ -353,6 +359,10 @@ class LessonAdmin(admin.ModelAdmin):
         if obj is not None:
             return [*self.readonly_fields, "course"]
         return self.readonly_fields
+
+    @admin.display(description="edited", boolean=True, ordering="edited_in_admin")
+    def edited(self, lesson):
+        return lesson.edited_in_admin
 
     @admin.display(description="previous / next")
     def pagination(self, lesson):
