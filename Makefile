@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_ENV := DJANGO_DEBUG=true
 
-.PHONY: run test fmt lint bench migrations-check install
+.PHONY: run test fmt lint bench load migrations-check install
 
 $(BIN)/python:
 	$(shell command -v $(PYTHON) || echo python3) -m venv $(VENV)
@@ -37,3 +37,6 @@ migrations-check: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+load: $(STAMP)
+	$(BIN)/python bench/load_complete.py
