@@ -24,7 +24,9 @@ from urllib.parse import urlsplit
 
 import markdown
 import nh3
+from markdown.inlinepatterns import SimpleTagInlineProcessor
 from markdown.treeprocessors import Treeprocessor
+from pygments.style import Style
 from pymdownx.blocks import BlocksExtension
 from pymdownx.blocks.admonition import Admonition
 from pymdownx.slugs import slugify
@@ -345,9 +347,21 @@ class _Context:
         self.problems.append(Problem(self.line_of(target), message, kind))
 
 
-class _LinksExtension(markdown.Extension):
+class _CoursebookExtension(markdown.Extension):
+    """Link resolution, and GitHub-flavoured ~~strikethrough~~ as Docusaurus has it."""
+
     def extendMarkdown(self, md):
         md.treeprocessors.register(_LinkResolver(md), "coursebook_links", 1)
+        strikethrough = SimpleTagInlineProcessor(r"(~~)(?=\S)(.+?)(?<=\S)~~", "del")
+        md.inlinePatterns.register(strikethrough, "strikethrough", 65)
+
+
+class _ClassesOnlyStyle(Style):
+    """Highlighting writes CSS classes only (the stylesheet is static), so the formatter
+    gets a style with nothing to build: Pygments turns the default one into CSS for every
+    code block otherwise."""
+
+    styles = {}
 
 
 def _extensions():
@@ -355,21 +369,19 @@ def _extensions():
         "markdown.extensions.tables",
         "markdown.extensions.footnotes",
         "markdown.extensions.attr_list",
-        "markdown.extensions.def_list",
-        "markdown.extensions.abbr",
         "markdown.extensions.toc",
         "pymdownx.highlight",
         "pymdownx.superfences",
         "pymdownx.tasklist",
-        "pymdownx.tilde",
         _AdmonitionsExtension(),
-        _LinksExtension(),
+        _CoursebookExtension(),
     ]
 
 
 EXTENSION_CONFIGS = {
     "markdown.extensions.tables": {"use_align_attribute": True},
     "markdown.extensions.toc": {
+        "marker": "",
         "permalink": "#",
         "permalink_class": "headerlink",
         "permalink_title": "Link to this heading",
@@ -381,9 +393,9 @@ EXTENSION_CONFIGS = {
         "use_pygments": True,
         "guess_lang": False,
         "pygments_lang_class": True,
+        "pygments_style": _ClassesOnlyStyle,
     },
     "pymdownx.tasklist": {"custom_checkbox": False},
-    "pymdownx.tilde": {"subscript": False},
 }
 
 _local = threading.local()
