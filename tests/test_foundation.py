@@ -100,3 +100,11 @@ def test_every_response_carries_security_headers(client):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_sign_in_page_shows_the_site_name_not_the_host(client, settings):
+    settings.SITE_NAME = "Acme Academy"
+    response = client.get("/accounts/login/")
+    assert b"Acme Academy" in response.content
+    assert b"testserver" not in response.content
