@@ -70,9 +70,10 @@ CODE_LINES = re.compile(r"\{(?P<ranges>[\d\s,-]+)\}")
 CODE_LINE_NUMBERS = re.compile(r"\bshowLineNumbers(?:=(?P<start>\d+))?")
 
 
-def _superfences_info(info):
+def _superfences_info(info, highlighted=()):
     """Docusaurus fence meta (```py title="a.py" {1,3-4} showLineNumbers) in the option
-    syntax pymdownx.superfences reads (```py title="a.py" hl_lines="1 3-4" linenums="1")."""
+    syntax pymdownx.superfences reads (```py title="a.py" hl_lines="1 3-4" linenums="1").
+    `highlighted` are line numbers marked by magic comments, used when meta names none."""
     words = info.strip().split(None, 1)
     if not words or "=" in words[0] or words[0].startswith("{"):
         language, meta = "", info.strip()
@@ -84,13 +85,61 @@ def _superfences_info(info):
         options.append('title="{}"'.format(text.replace('"', "'")))
     if lines := CODE_LINES.search(meta):
         ranges = [part.strip() for part in lines.group("ranges").split(",") if part.strip()]
-        if ranges:
-            options.append('hl_lines="{}"'.format(" ".join(ranges)))
+    else:
+        ranges = [str(number) for number in highlighted]
+    if ranges:
+        options.append('hl_lines="{}"'.format(" ".join(ranges)))
     if numbers := CODE_LINE_NUMBERS.search(meta):
         options.append('linenums="{}"'.format(numbers.group("start") or 1))
     if not options:
         return info
     return " ".join([language or "text", *options])
+
+
+MAGIC_COMMENT = re.compile(
+    r"^\s*(?://|#|--|;;|%|<!--|\{?/\*)\s*highlight-(?P<kind>next-line|start|end)"
+    r"\s*(?:-->|\*/\}?)?\s*$"
+)
+
+
+def _magic_comments(lines):
+    """Docusaurus `// highlight-next-line` and `// highlight-start` ... `// highlight-end`
+    comments: the code without them, and the numbers of the lines they mark."""
+    kept, highlighted = [], []
+    next_line = in_range = False
+    for line in lines:
+        if match := MAGIC_COMMENT.match(line):
+            kind = match.group("kind")
+            next_line = next_line or kind == "next-line"
+            in_range = kind == "start" or (in_range and kind != "end")
+            continue
+        kept.append(line)
+        if next_line or in_range:
+            highlighted.append(len(kept))
+            next_line = False
+    return kept, highlighted
+
+
+class _CodeBlock:
+    """A fenced code block, held until its closing fence so that its magic comments can
+    become the opening fence's highlighted lines."""
+
+    def __init__(self, indent, fence, info):
+        self.indent = indent
+        self.fence = fence
+        self.info = info
+        self.lines = []
+
+    def closed_by(self, line):
+        stripped = line.strip()
+        return stripped.startswith(self.fence) and not stripped.strip(self.fence[0])
+
+    def text(self, closing):
+        lines, highlighted = self.lines, []
+        if not CODE_LINES.search(self.info):
+            lines, highlighted = _magic_comments(lines)
+        opening = self.indent + self.fence + _superfences_info(self.info, highlighted)
+        return "\n".join([opening, *lines, closing])
 
 
 LIST_ITEM = re.compile(r"^(?P<indent> *)(?P<marker>[-*+]|(?P<number>\d{1,9})\.)(?P<gap> +|$)")
@@ -172,13 +221,18 @@ class _LinePass:
     def __init__(self, first_line):
         self.first_line = first_line
         self.problems = []
-        self.fence = None
+        self.code = None
         self.admonitions = []
         self.lists = _ListIndents()
 
     def run(self, text):
-        lines = text.split("\n")
-        out = [self.line(number, line) for number, line in enumerate(lines)]
+        out = []
+        for number, line in enumerate(text.split("\n")):
+            rewritten = self.line(number, line)
+            if rewritten is not None:
+                out.append(rewritten)
+        if self.code:  # as in CommonMark, an unclosed fence runs to the end
+            out.append(self.code.text(self.code.indent + self.code.fence))
         out.extend(f"\n{indent}{fence}" for _, indent, fence in reversed(self.admonitions))
         return "\n".join(out)
 
@@ -186,21 +240,27 @@ class _LinePass:
         self.problems.append(Problem(self.first_line + number, message, "warning"))
 
     def line(self, number, line):
-        if self.fence:
-            if line.strip().startswith(self.fence) and not line.strip().strip(self.fence[0]):
-                self.fence = None
-            return self.lists.inside_fence(line)
+        """The line rewritten, or None while it is held inside a code block."""
+        if self.code:
+            line = self.lists.inside_fence(line)
+            if not self.code.closed_by(line):
+                self.code.lines.append(line)
+                return None
+            code, self.code = self.code, None
+            return code.text(line)
         blank, newline, line = self.lists.reindent(line).rpartition("\n")
-        return blank + newline + self.rewrite(number, line)
+        rewritten = self.rewrite(number, line)
+        if rewritten is None:
+            return blank if newline else None
+        return blank + newline + rewritten
 
     def rewrite(self, number, line):
         if match := FENCE.match(line):
             fence = match.group("fence")
             if fence[0] == "`" and "`" in match.group("info"):
                 return line  # inline code that starts with backticks, not a fence
-            self.fence = fence
-            info = _superfences_info(match.group("info"))
-            return match.group("indent") + fence + info
+            self.code = _CodeBlock(match.group("indent"), fence, match.group("info"))
+            return None
         if match := ADMONITION_OPEN.match(line):
             return self.open_admonition(number, match) or line
         if match := ADMONITION_CLOSE.match(line):

@@ -72,6 +72,10 @@ def test_task_list_items_are_disabled_checkboxes():
     assert ["checked" in box for box in checkboxes] == [False, True]
 
 
+def test_double_tildes_strike_through():
+    assert render_markdown("~~old~~ new").html == "<p><del>old</del> new</p>"
+
+
 def test_two_space_nested_lists_nest():
     html = render_markdown("- a\n  - b\n    - c\n- d").html
     assert html.count("<ul>") == 3
@@ -114,6 +118,29 @@ def test_code_title_and_line_highlighting_combine():
     html = render_markdown('```js title="a.js" {2}\nlet a;\nlet b;\n```').html
     assert '<span class="filename">a.js</span>' in html
     assert html.count('<span class="hll">') == 1
+
+
+def test_magic_comments_highlight_lines_and_disappear():
+    text = (
+        "```js\nlet a;\n// highlight-next-line\nlet b;\n"
+        "// highlight-start\nlet c;\nlet d;\n// highlight-end\nlet e;\n```"
+    )
+    html = render_markdown(text).html
+    assert "highlight-" not in html
+    highlighted = [part.split("</span>\n")[0] for part in html.split('<span class="hll">')[1:]]
+    assert [line.split('class="nx">')[1][0] for line in highlighted] == ["b", "c", "d"]
+
+
+def test_a_line_range_in_the_meta_wins_over_magic_comments():
+    html = render_markdown("```python {1}\nx = 1\n# highlight-next-line\ny = 2\n```").html
+    assert html.count('<span class="hll">') == 1
+    assert "highlight-next-line" in html
+
+
+def test_an_unclosed_code_fence_runs_to_the_end():
+    html = render_markdown("Text\n\n```python\nx = 1\n\n## not a heading").html
+    assert "<h2" not in html
+    assert "not a heading" in html.split("<pre>")[1]
 
 
 def test_show_line_numbers_adds_a_line_number_column():
