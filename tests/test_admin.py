@@ -8,10 +8,12 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from courses.models import Course, Lesson
-from learners.models import User
+from learners.models import Completion, Enrollment, User
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -443,3 +445,87 @@ def test_staff_who_may_only_view_cannot_run_actions(client, course):
     run_action(client, "archive", [wrap_up])
     wrap_up.refresh_from_db()
     assert not wrap_up.archived
+
+
+def test_imported_course_keeps_its_slug(editor_client, course):
+    response = editor_client.get(change_url(course))
+    assert "slug" not in response.context["adminform"].form.fields
+
+
+def test_renaming_a_course_made_in_the_admin_relinks_its_lessons(editor_client):
+    made = Course.objects.create(slug="made-here", title="Made here")
+    first = Lesson.objects.create(
+        course=made, doc_id="first", path="first", title="First", body_markdown="[On](./second.md)"
+    )
+    Lesson.objects.create(course=made, doc_id="second", path="second", title="Second", order=1)
+    response = submit(editor_client, change_url(made), "course_form", slug="renamed")
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert 'href="/courses/renamed/second/"' in first.body_html
+
+
+def test_deleting_a_lesson_closes_the_gap_in_reading_order(editor_client, course):
+    second = lesson(course, "basics/second-steps")
+    response = editor_client.post(
+        reverse("admin:courses_lesson_delete", args=[second.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert list(course.lessons.order_by("order").values_list("order", flat=True)) == [0, 1, 2]
+
+
+def test_completion_saved_in_the_admin_takes_its_lessons_course(editor_client, course, learner):
+    wrap_up = lesson(course, "more/wrap-up")
+    response = submit(
+        editor_client,
+        reverse("admin:learners_completion_add"),
+        "completion_form",
+        user=learner.pk,
+        lesson=wrap_up.pk,
+    )
+    assert response.status_code == 302
+    completion = learner.completions.get()
+    assert (completion.course, completion.content_hash) == (course, wrap_up.content_hash)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "learners_user_changelist",
+        "learners_user_add",
+        "learners_completion_changelist",
+        "learners_enrollment_changelist",
+        "courses_section_changelist",
+        "courses_asset_changelist",
+        "courses_course_add",
+        "courses_section_add",
+        "courses_lesson_add",
+    ],
+)
+def test_admin_pages_open_for_a_superuser(client, course, name):
+    admin = User.objects.create_superuser("root", "root@example.com", PASSWORD)
+    client.force_login(admin)
+    assert client.get(reverse(f"admin:{name}")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "name", ["learners_completion_changelist", "learners_enrollment_changelist"]
+)
+def test_progress_lists_run_the_same_queries_for_more_rows(editor_client, course, name):
+    lessons = list(course.lessons.all())
+
+    def add_learner(username):
+        user = User.objects.create_user(username, f"{username}@example.com", PASSWORD)
+        Enrollment.objects.create(user=user, course=course, last_lesson=lessons[0])
+        for item in lessons:
+            Completion.objects.create(user=user, course=course, lesson=item)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert editor_client.get(reverse(f"admin:{name}")).status_code == 200
+        return len(captured)
+
+    add_learner("one")
+    few = queries()
+    for n in range(5):
+        add_learner(f"more{n}")
+    assert queries() == few
