@@ -6,6 +6,7 @@ app_name = "courses"
 
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
+    path("search/", views.search, name="search"),
     path("courses/<slug:course_slug>/", views.course, name="course"),
     path(
         "courses/<slug:course_slug>/assets/<str:digest>/<str:filename>",

@@ -2,6 +2,8 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.core.validators import slug_re
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -9,6 +11,9 @@ from django.views.decorators.http import require_safe
 
 from courses.models import Asset, Course, Lesson
 from courses.outline import get_outline
+from courses.search import MAX_QUERY_CHARS, search_lessons
+
+SEARCH_RESULTS_PER_PAGE = 20
 
 
 def sign_in_required_if_configured(view):
@@ -66,6 +71,25 @@ def lesson(request, course_slug, lesson_path):
         "toc": [] if lesson.hide_table_of_contents else lesson.toc,
     }
     return render(request, "courses/lesson.html", context)
+
+
+def get_search_scope(course_slug):
+    """The course a search is limited to (?course=<slug>), or None for all courses."""
+    if not course_slug:
+        return None
+    if not slug_re.match(course_slug):
+        raise Http404("No such course.")
+    return get_course(course_slug)
+
+
+@require_safe
+@sign_in_required_if_configured
+def search(request):
+    query = request.GET.get("q", "").strip()[:MAX_QUERY_CHARS]
+    course = get_search_scope(request.GET.get("course"))
+    results = search_lessons(query, course=course) if query else []
+    page = Paginator(results, SEARCH_RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "courses/search.html", {"query": query, "course": course, "page": page})
 
 
 @require_safe

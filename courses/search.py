@@ -1,0 +1,313 @@
+"""Full-text search over lessons, on SQLite and on PostgreSQL, behind `search_lessons`.
+
+The index lives beside the ORM model, not in it (migration 0002 creates it):
+- SQLite: the FTS5 table `courses_lesson_search` (Porter stemming), kept in step with
+  `courses_lesson` by triggers, so every write (save, bulk_create, bulk_update, raw SQL)
+  updates it. `rebuild_search_index` recreates table, triggers and contents.
+- PostgreSQL: `courses_lesson.search_vector`, a generated tsvector column (title weighted A,
+  description B, body C) with a GIN index; it can never fall behind.
+
+Both index the lesson's Markdown source (the tokenizers skip its punctuation). Snippets are cut
+and highlighted here in Python, so both databases show the same escaped text and <mark>s.
+"""
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import snowballstemmer
+from django.db import NotSupportedError, connection, transaction
+from django.db.models.expressions import RawSQL
+from django.utils.html import format_html, format_html_join
+
+from courses.models import Course, Lesson
+
+MAX_QUERY_CHARS = 200
+MAX_QUERY_WORDS = 10
+SNIPPET_WORDS = 32
+SNIPPET_WORDS_BEFORE_MATCH = 8
+
+# Letters and digits, as both databases' tokenizers split words; everything else in a query
+# (quotes, brackets, *, -, :, ^) is a separator, so no query can speak FTS syntax.
+WORD = re.compile(r"[^\W_]+")
+
+# PostgreSQL's english stop words (Snowball's list): plainto_tsquery drops them, and SQLite
+# drops them too, so "what is a transformer" finds the same lessons on both.
+STOP_WORDS = frozenset(
+    """
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
+    she her hers herself it its itself they them their theirs themselves what which who whom
+    this that these those am is are was were be been being have has had having do does did
+    doing a an the and but if or because as until while of at by for with about against between
+    into through during before after above below to from up down in out on off over under again
+    further then once here there when where why how all any both each few more most other some
+    such no nor not only own same so than too very s t can will just don should now
+    """.split()  # noqa: SIM905 (a paragraph reads better than 127 quoted words)
+)
+
+# bm25 weights for the FTS5 columns (title, description, body): a title hit outranks body hits.
+SQLITE_COLUMN_WEIGHTS = "10.0, 4.0, 1.0"
+# ts_rank weights for labels D, C (body), B (description), A (title).
+POSTGRES_LABEL_WEIGHTS = [0.05, 0.1, 0.4, 1.0]
+
+# Indexed text is capped (same caps on both databases): a PostgreSQL tsvector holds at most
+# 1 MB, and 100,000 characters is far beyond any real lesson.
+SQLITE_INDEX = (
+    """CREATE VIRTUAL TABLE courses_lesson_search USING fts5(
+        title, description, body, tokenize = 'porter unicode61'
+    )""",
+    """CREATE TRIGGER courses_lesson_search_insert AFTER INSERT ON courses_lesson BEGIN
+        INSERT INTO courses_lesson_search (rowid, title, description, body) VALUES (
+            new.id, new.title, substr(new.description, 1, 10000),
+            substr(new.body_markdown, 1, 100000)
+        );
+    END""",
+    """CREATE TRIGGER courses_lesson_search_update
+    AFTER UPDATE OF title, description, body_markdown ON courses_lesson BEGIN
+        DELETE FROM courses_lesson_search WHERE rowid = old.id;
+        INSERT INTO courses_lesson_search (rowid, title, description, body) VALUES (
+            new.id, new.title, substr(new.description, 1, 10000),
+            substr(new.body_markdown, 1, 100000)
+        );
+    END""",
+    """CREATE TRIGGER courses_lesson_search_delete AFTER DELETE ON courses_lesson BEGIN
+        DELETE FROM courses_lesson_search WHERE rowid = old.id;
+    END""",
+    """INSERT INTO courses_lesson_search (rowid, title, description, body)
+    SELECT id, title, substr(description, 1, 10000), substr(body_markdown, 1, 100000)
+    FROM courses_lesson""",
+)
+SQLITE_DROP_INDEX = (
+    "DROP TRIGGER IF EXISTS courses_lesson_search_insert",
+    "DROP TRIGGER IF EXISTS courses_lesson_search_update",
+    "DROP TRIGGER IF EXISTS courses_lesson_search_delete",
+    "DROP TABLE IF EXISTS courses_lesson_search",
+)
+
+# Code (fenced blocks, inline spans) is text a reader reads, tags written in it included;
+# outside code, HTML/JSX tags and comments are markup. One pass, so each is seen once.
+CODE_OR_MARKUP = re.compile(
+    r"^\ {0,3}(?P<fence>`{3,}|~{3,})[^\n]*\n(?P<block>.*?)(?:^\ {0,3}(?P=fence)[^\n]*$|\Z)"
+    r"|(?P<ticks>`+)(?P<span>.+?)(?P=ticks)"
+    r"|<!--.*?-->"
+    r"|</?[A-Za-z][^>]*>",
+    re.MULTILINE | re.DOTALL,
+)
+# The rest of Markdown's syntax, turned into the text a reader sees.
+MARKDOWN_TO_TEXT = [
+    (re.compile(r"^\s*:{3,}[\w-]*", re.MULTILINE), " "),
+    (re.compile(r"\[\^[^\]\s]*\]:?"), " "),
+    (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"!?\[([^\]]*)\]\[[^\]]*\]"), r"\1"),
+    (re.compile(r"^\s*\[[^\]]+\]:\s.*$", re.MULTILINE), " "),
+    (re.compile(r"^ {0,3}#{1,6}(?=\s)|^\s*>+|^\s*(?:[-*+]|\d+[.)])(?=\s)", re.MULTILINE), " "),
+    (re.compile(r"\[[ xX]\]\s"), " "),
+    (re.compile(r"^[\s|:=*_-]*$", re.MULTILINE), " "),
+    (re.compile(r"[|*~]+|(?<!\w)_+|_+(?!\w)"), " "),
+    (re.compile(r"\\(?=[^\w\s])"), ""),
+    (re.compile(r"\s+"), " "),
+]
+
+
+@dataclass(frozen=True)
+class Hit:
+    lesson: Lesson
+    course: Course
+    section_title: str
+    snippet: str
+
+
+class SearchResults:
+    """The ranked hits of one search. Slicing fetches just the hits asked for (one query),
+    so a Paginator pages through it at a fixed cost per page."""
+
+    def __init__(self, lesson_ids, words):
+        self.lesson_ids = lesson_ids
+        self.words = words
+
+    def __len__(self):
+        return len(self.lesson_ids)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return fetch_hits(self.lesson_ids[index], self.words)
+        return fetch_hits([self.lesson_ids[index]], self.words)[0]
+
+    def __iter__(self):
+        return iter(self[:])
+
+
+def search_lessons(query, course=None):
+    """Listed, published lessons matching every word of `query` (by English stem), best first,
+    each course's hits together under its best one; optionally within one `course`."""
+    words = search_words(query)
+    if not words:
+        return SearchResults([], words)
+    lessons = Lesson.objects.listed()
+    if course is not None:
+        lessons = lessons.filter(course=course)
+    if connection.vendor == "sqlite":
+        ranked = sqlite_ranked(words, lessons)
+    elif connection.vendor == "postgresql":
+        ranked = postgres_ranked(words, lessons)
+    else:
+        raise NotSupportedError("Lesson search needs SQLite or PostgreSQL.")
+    return SearchResults(grouped_by_course(ranked), words)
+
+
+def search_words(query):
+    """The plain words of a query, lowercased, stop words dropped, length and count capped."""
+    words = WORD.findall(query[:MAX_QUERY_CHARS].lower())
+    return [word for word in words if word not in STOP_WORDS][:MAX_QUERY_WORDS]
+
+
+def sqlite_ranked(words, lessons):
+    """[(lesson id, course id)] best first, from the FTS5 table."""
+    # Each word is an FTS5 string: it holds no quote, so nothing in it is an operator.
+    match = " ".join(f'"{word}"' for word in words)
+    # The candidate lessons come as the ORM writes them, so "listed" is defined once.
+    candidates, params = lessons.order_by().values("pk").query.sql_with_params()
+    # Interpolated: only that ORM-built SQL and a constant; the user's words are a parameter.
+    sql = (
+        "SELECT lesson.id, lesson.course_id FROM courses_lesson_search"  # noqa: S608
+        " JOIN courses_lesson AS lesson ON lesson.id = courses_lesson_search.rowid"
+        f" WHERE courses_lesson_search MATCH %s AND lesson.id IN ({candidates})"
+        f" ORDER BY bm25(courses_lesson_search, {SQLITE_COLUMN_WEIGHTS}), lesson.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [match, *params])
+        return cursor.fetchall()
+
+
+def postgres_ranked(words, lessons):
+    """[(lesson id, course id)] best first, from the generated search_vector column."""
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+
+    vector = RawSQL("courses_lesson.search_vector", [], output_field=SearchVectorField())
+    query = SearchQuery(" ".join(words), config="english", search_type="plain")
+    return list(
+        lessons.alias(vector=vector)
+        .filter(vector=query)
+        .annotate(rank=SearchRank(vector, query, weights=POSTGRES_LABEL_WEIGHTS))
+        .order_by("-rank", "pk")
+        .values_list("pk", "course_id")
+    )
+
+
+def grouped_by_course(ranked):
+    """Lesson ids in rank order, each course's lessons moved up to follow its best hit."""
+    best_place = {}
+    for place, (_, course_id) in enumerate(ranked):
+        best_place.setdefault(course_id, place)
+    return [lesson_id for lesson_id, course_id in sorted(ranked, key=lambda r: best_place[r[1]])]
+
+
+def fetch_hits(lesson_ids, words):
+    """Hits for `lesson_ids`, in that order, from one query."""
+    lessons = Lesson.objects.filter(pk__in=lesson_ids).select_related("course", "section")
+    by_id = {lesson.pk: lesson for lesson in lessons.defer("body_html", "toc", "meta")}
+    matcher = WordMatcher(words)
+    return [
+        Hit(
+            lesson=lesson,
+            course=lesson.course,
+            section_title=lesson.section.title if lesson.section else "",
+            snippet=lesson_snippet(lesson, matcher),
+        )
+        for lesson in (by_id.get(lesson_id) for lesson_id in lesson_ids)
+        if lesson is not None
+    ]
+
+
+class WordMatcher:
+    """Tells whether a word of a text matches one of the query's words by English stem: by
+    Snowball English as PostgreSQL stems, or by Porter as SQLite's FTS5 does."""
+
+    def __init__(self, words):
+        self.english = snowballstemmer.stemmer("english")
+        self.porter = snowballstemmer.stemmer("porter")
+        folded = [fold(word) for word in words]
+        self.english_stems = set(self.english.stemWords(folded))
+        self.porter_stems = set(self.porter.stemWords(folded))
+
+    def matches(self, word):
+        word = fold(word)
+        return (
+            self.english.stemWord(word) in self.english_stems
+            or self.porter.stemWord(word) in self.porter_stems
+        )
+
+
+def fold(word):
+    """Lowercase without diacritics, as FTS5's unicode61 tokenizer compares words."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def reader_text(markdown):
+    """The text a reader reads in a Markdown body: code as written, link text without URLs,
+    no tags, no heading, list, emphasis or fence marks, whitespace collapsed."""
+    text = CODE_OR_MARKUP.sub(code_text, markdown)
+    for pattern, replacement in MARKDOWN_TO_TEXT:
+        text = pattern.sub(replacement, text)
+    return html.unescape(text).strip()
+
+
+def code_text(match):
+    code = match["block"] if match["block"] is not None else match["span"]
+    return " " if code is None else f" {code} "
+
+
+def lesson_snippet(lesson, matcher):
+    """A snippet from where the lesson matches: its body, else its description, else the
+    start of the description or body (a lesson found by its title alone)."""
+    body = reader_text(lesson.body_markdown)
+    for text in (body, lesson.description):
+        if any(matcher.matches(word) for word in WORD.findall(text)):
+            return snippet(text, matcher)
+    return snippet(lesson.description or body, matcher)
+
+
+def snippet(text, matcher, size=SNIPPET_WORDS):
+    """About `size` words of `text` around its first matching word, escaped, matches marked."""
+    words = list(WORD.finditer(text))
+    if not words:
+        return highlight(text, matcher)
+    first = next((n for n, word in enumerate(words) if matcher.matches(word.group())), 0)
+    start = max(0, min(first - SNIPPET_WORDS_BEFORE_MATCH, len(words) - size))
+    end = min(len(words), start + size)
+    cut_start = words[start].start() if start else 0
+    cut_end = words[end - 1].end() if end < len(words) else len(text)
+    return format_html(
+        "{}{}{}",
+        "… " if start else "",
+        highlight(text[cut_start:cut_end], matcher),
+        " …" if end < len(words) else "",
+    )
+
+
+def highlight(text, matcher):
+    """`text` escaped, each word matching the query wrapped in <mark>."""
+    pieces = []
+    done = 0
+    for word in WORD.finditer(text):
+        if matcher.matches(word.group()):
+            mark = format_html("<mark>{}</mark>", word.group())
+            pieces.append((text[done : word.start()], mark))
+            done = word.end()
+    return format_html("{}{}", format_html_join("", "{}{}", pieces), text[done:])
+
+
+def rebuild_index():
+    """Recreate the SQLite FTS5 table, its triggers and its contents; the number of lessons
+    indexed. None on PostgreSQL, whose generated column needs no rebuild."""
+    if connection.vendor == "postgresql":
+        return None
+    if connection.vendor != "sqlite":
+        raise NotSupportedError("Lesson search needs SQLite or PostgreSQL.")
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in (*SQLITE_DROP_INDEX, *SQLITE_INDEX):
+            cursor.execute(statement)
+        cursor.execute("SELECT count(*) FROM courses_lesson_search")
+        return cursor.fetchone()[0]
