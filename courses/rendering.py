@@ -15,6 +15,7 @@ The work happens in three passes:
 3. nh3 with an allow-list, so whatever the author wrote, no script can reach the page.
 """
 
+import bisect
 import html
 import re
 import threading
@@ -390,18 +391,24 @@ class _Context:
         self.resolve_link = resolve_link
         self.resolve_image = resolve_image
         self.problems = []
-        self._search_from = {}
+        self._after = {}  # target -> where its last mention ended
+        self._cursor = 0  # where the last mention of any target ended
+        self._newlines = None
 
     def line_of(self, target):
-        """The file line of the next mention of `target` in the source."""
-        start = self._search_from.get(target, 0)
-        position = self.text.find(target, start)
-        if position < 0:
-            position = self.text.find(target)
-        if position < 0:
+        """The file line of the next mention of `target`. Links are met in document order,
+        so the search goes on from the last mention found, which keeps it linear."""
+        after = self._after.get(target, 0)
+        for start in (max(after, self._cursor), after, 0):
+            position = self.text.find(target, start)
+            if position >= 0:
+                break
+        else:
             return None
-        self._search_from[target] = position + len(target)
-        return self.first_line + self.text.count("\n", 0, position)
+        self._after[target] = self._cursor = position + len(target)
+        if self._newlines is None:
+            self._newlines = [match.start() for match in re.finditer("\n", self.text)]
+        return self.first_line + bisect.bisect_left(self._newlines, position)
 
     def problem(self, target, message, kind):
         self.problems.append(Problem(self.line_of(target), message, kind))
@@ -536,14 +543,21 @@ def render_markdown(
     lines = _LinePass(first_line)
     source = lines.run(text)
     md = _markdown()
-    md.coursebook = _Context(text, first_line, resolve_link, resolve_image)
+    md.coursebook = context = _Context(text, first_line, resolve_link, resolve_image)
     try:
         body = md.convert(source)
-        toc = _flat_toc(md.toc_tokens, toc_min_level, toc_max_level)
-        problems = sorted(
-            lines.problems + md.coursebook.problems,
-            key=lambda problem: problem.line if problem.line is not None else 0,
-        )
+    except RecursionError:
+        # Python-Markdown recurses once per nesting level; a body nested hundreds deep
+        # is shown as it was written rather than failing the import.
+        _local.md = None
+        return _as_plain_text(text, first_line)
     finally:
         md.coursebook = None
+    toc = _flat_toc(md.toc_tokens, toc_min_level, toc_max_level)
+    problems = sorted(lines.problems + context.problems, key=lambda problem: problem.line or 0)
     return Rendered(html=sanitise(body), toc=toc, problems=problems)
+
+
+def _as_plain_text(text, first_line):
+    problem = Problem(first_line, "nested too deeply to render; shown as plain text", "warning")
+    return Rendered(html=f"<pre>{html.escape(text)}</pre>", toc=[], problems=[problem])

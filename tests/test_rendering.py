@@ -426,3 +426,20 @@ def test_the_seed_lesson_asks_for_both_of_its_links_and_renders_its_lists():
         "title": "What is Generative AI?",
         "level": 2,
     }
+
+
+# Robustness ----------------------------------------------------------------------------------
+
+
+def test_a_body_nested_too_deeply_is_shown_as_text_with_a_warning():
+    text = "".join("  " * depth + "- <b>x</b>\n" for depth in range(600))
+    rendered = render_markdown(text, first_line=4)
+    assert rendered.html.startswith("<pre>- &lt;b&gt;x&lt;/b&gt;\n")
+    assert rendered.problems == [
+        Problem(line=4, message="nested too deeply to render; shown as plain text")
+    ]
+
+
+def test_rendering_goes_on_normally_after_a_body_nested_too_deeply():
+    render_markdown(":::note\n" * 2000)
+    assert render_markdown("## Next").toc == [{"id": "next", "title": "Next", "level": 2}]
