@@ -82,11 +82,15 @@ NOT_A_NUMBER_PREFIX = re.compile(
 )
 ATX_H1 = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 SETEXT_H1_UNDERLINE = re.compile(r"^ {0,3}=+[ \t]*$")
-# File names a body may refer to; a superset of the links and images the renderer resolves.
-REFERENCE = re.compile(
-    r"[^\s/\\()\[\]<>\"'`|]+\.(?:mdx?|avif|bmp|gif|ico|jpe?g|png|svg|webp)(?![\w.-])",
-    re.IGNORECASE,
+# File names a body may refer to, found from their extension backwards (a pattern that
+# starts at every character is ten times slower): a superset of the links and images
+# the renderer resolves.
+REFERENCE_END = re.compile(
+    r"\.(?:mdx?|avif|bmp|gif|ico|jpe?g|png|svg|webp)(?![\w.-])", re.IGNORECASE
 )
+NAME_BACKWARDS = re.compile(r"[^\s/\\()\[\]<>\"'`|]*")
+# Paths that reverse() would leave as they are, so that their URLs can be built directly.
+PLAIN_PATH = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*(?:/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*")
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FRONTMATTER = frontmatter.YAMLHandler()
 ESCAPES = object()
@@ -613,8 +617,8 @@ class _CourseReader:
         slug = fields.text("slug")
         if slug:
             path = _resolve_slug(slug, folder_id)
-            if path is None:
-                fields.problem("slug", f"slug {slug!r} leads outside the course")
+            if not path:
+                fields.problem("slug", f"slug {slug!r} leaves no URL path inside the course")
         elif is_section_page and folder_id:
             path = folder_id
         else:
@@ -766,11 +770,10 @@ def _category_description(category):
 
 
 def _resolve_slug(slug, folder_id):
+    """A slug is a URL relative to the doc's folder, or to the course with a leading /;
+    like any URL it cannot climb above the root."""
     joined = slug if slug.startswith("/") else posixpath.join("/", folder_id, slug)
-    path = posixpath.normpath(joined).strip("/")
-    if not path or path == "." or path.startswith(".."):
-        return None
-    return path
+    return posixpath.normpath(joined).strip("/")
 
 
 def _is_number(value):
@@ -897,7 +900,16 @@ class _Frontmatter:
 
 
 def lesson_url(course_slug, path):
+    """Lesson.get_absolute_url() without a Lesson; plain paths skip reverse() (1,000 of
+    them cost more than the rest of an unchanged re-import)."""
+    if PLAIN_PATH.fullmatch(path):
+        return f"{_lesson_url_prefix(course_slug)}{path}/"
     return reverse("courses:lesson", args=[course_slug, path])
+
+
+@cache
+def _lesson_url_prefix(course_slug):
+    return reverse("courses:lesson", args=[course_slug, "x"]).removesuffix("x/")
 
 
 def asset_url(course_slug, path, digest):
@@ -960,8 +972,10 @@ class LinkMap:
     def dependencies(self, body):
         """Every (file, URL) this body could link to: when one changes, re-render the body."""
         found = set()
-        for reference in set(REFERENCE.findall(body)):
-            found |= self.by_token.get(_token(unquote(reference)), set())
+        for end in REFERENCE_END.finditer(body):
+            before = body[max(0, end.start() - 255) : end.start()][::-1]
+            reference = unquote(NAME_BACKWARDS.match(before)[0][::-1] + end[0])
+            found |= self.by_token.get(_token(reference), set())
         return sorted(found)
 
     @staticmethod
@@ -1044,9 +1058,11 @@ def _recipe():
 
 
 def render_key(lesson, links):
-    """The lesson's source_hash: its file, its place, and every link target it may name.
-    Equal keys give equal HTML, so an unchanged key skips parsing and rendering."""
-    parts = [_recipe(), lesson.file_hash, lesson.source_path, links.course_slug]
+    """The lesson's source_hash: its file, its place in the course, its URL and every link
+    target it may name. Every field the import writes follows from these, so an unchanged
+    key means the row needs neither rendering nor rewriting."""
+    parts = [_recipe(), lesson.file_hash, lesson.source_path, lesson.path, links.course_slug]
+    parts.append(lesson.section_path or "")
     parts.append(json.dumps(links.dependencies(lesson.body)))
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
@@ -1091,29 +1107,11 @@ def _problem_target(message):
 
 # Writing a course (one transaction) -----------------------------------------------------------
 
+# An unchanged source_hash means every field that comes from the file is unchanged too, so
+# the import loads only these columns.
 LESSON_STATE_FIELDS = (
-    "id",
-    "course_id",
-    "section_id",
-    "doc_id",
-    "path",
-    "title",
-    "sidebar_label",
-    "description",
-    "position",
-    "order",
-    "tags",
-    "meta",
-    "draft",
-    "unlisted",
-    "archived",
-    "hide_title",
-    "hide_table_of_contents",
-    "pagination_prev",
-    "pagination_next",
-    "source_path",
-    "source_hash",
-    "edited_in_admin",
+    *("id", "course_id", "section_id", "doc_id", "path", "position", "order"),
+    *("archived", "source_path", "source_hash", "edited_in_admin"),
 )
 LESSON_FIELDS = (
     "path",
@@ -1163,9 +1161,8 @@ class _State:
     assets: dict
 
     @classmethod
-    def load(cls, slug, lock=False):
-        courses = Course.objects.select_for_update() if lock else Course.objects.all()
-        course = courses.filter(slug=slug).first()
+    def load(cls, slug):
+        course = Course.objects.filter(slug=slug).first()
         if course is None:
             return cls(None, {}, {}, {})
         sections = list(Section.objects.filter(course=course))
@@ -1327,22 +1324,22 @@ class _Sync:
                 self.lessons.append(row)
                 self.new_lessons.append(row)
                 self.report.created.append(source.doc_id)
+            elif render is None and not row.archived and row.section is section:
+                self.report.unchanged.append(source.doc_id)
             else:
-                was_archived = row.archived
-                changed = _set_changed(row, _lesson_values(source))
-                changed = row.section is not section or changed
+                listed = self.report.restored if row.archived else self.report.updated
+                listed.append(source.doc_id)
+                row.archived = False
                 row.section = section
-                if render is not None:
-                    _set_changed(row, _render_values(source, render, self.now))
-                    self.rendered_lessons.append(row)
-                elif changed:
+                if render is None:  # back from the archive, or its section was re-made
                     self.changed_lessons.append(row)
-                if was_archived:
-                    self.report.restored.append(source.doc_id)
-                elif render is not None or changed:
-                    self.report.updated.append(source.doc_id)
                 else:
-                    self.report.unchanged.append(source.doc_id)
+                    # Plain assignment: comparing would load the columns left unloaded.
+                    for name, value in _lesson_values(source).items():
+                        setattr(row, name, value)
+                    for name, value in _render_values(source, render, self.now).items():
+                        setattr(row, name, value)
+                    self.rendered_lessons.append(row)
             if render is not None:
                 problems = {"broken_links": render.broken_links, "warnings": render.warnings}
             else:
@@ -1464,11 +1461,13 @@ class _Sync:
             Lesson.objects.bulk_update(self.moved_lessons, ["path"], batch_size=BATCH_SIZE)
             for row in self.moved_lessons:
                 row.path = final[row.pk]
-        lesson_fields = ["section", *LESSON_FIELDS, "order", "updated_at"]
+        rendered_fields = ["section", *LESSON_FIELDS, *RENDER_FIELDS, "order", "updated_at"]
+        Lesson.objects.bulk_update(self.rendered_lessons, rendered_fields, batch_size=BATCH_SIZE)
         Lesson.objects.bulk_update(
-            self.rendered_lessons, [*lesson_fields, *RENDER_FIELDS], batch_size=BATCH_SIZE
+            self.changed_lessons,
+            ["section", "archived", "path", "order", "updated_at"],
+            batch_size=BATCH_SIZE,
         )
-        Lesson.objects.bulk_update(self.changed_lessons, lesson_fields, batch_size=BATCH_SIZE)
         Lesson.objects.bulk_update(
             self.ordered_lessons, ["order", "updated_at"], batch_size=BATCH_SIZE
         )
@@ -1513,29 +1512,21 @@ def _needs_render(source, state, keys, force):
 
 
 def sync_course(
-    source,
-    *,
-    dry_run=False,
-    strict=False,
-    prune=False,
-    force=False,
-    on_progress=None,
-    report=None,
+    source, *, dry_run=False, strict=False, prune=False, force=False, on_progress=None
 ):
-    """Bring one course's rows in line with its CourseSource, in one transaction.
+    """Bring one course's rows in line with its CourseSource, in one transaction, and
+    return the CourseReport.
 
     Only lessons whose render key changed are rendered, and rendering happens before the
     transaction so that learners' writes are not held up by it. Raises ContentError (and
     writes nothing) on links that leave the course, on URL path clashes with rows made in
     the admin, and with `strict` on broken links.
     """
-    if report is None:
-        report = CourseReport(source.slug, source.source_dir, dry_run=dry_run)
     links = LinkMap.from_source(source)
     keys = {lesson.doc_id: render_key(lesson, links) for lesson in source.lessons}
     renders = {}
 
-    def plan(state, report):
+    def plan(state):
         needed = [x for x in source.lessons if _needs_render(x, state, keys, force)]
         missing = [x for x in needed if x.doc_id not in renders]
         for done, lesson in enumerate(missing, start=1):
@@ -1543,6 +1534,8 @@ def sync_course(
             renders[lesson.doc_id] = _render_source(lesson, links, keys[lesson.doc_id], where)
             if on_progress is not None:
                 on_progress(source.slug, done, len(missing))
+        report = CourseReport(source.slug, source.source_dir, dry_run=dry_run)
+        report.warnings.extend(source.warnings)
         wanted = {lesson.doc_id: renders[lesson.doc_id] for lesson in needed}
         sync = _Sync(source, state, wanted, report, prune=prune, force=force)
         sync.plan()
@@ -1554,16 +1547,27 @@ def sync_course(
             raise ContentError(errors)
         return sync
 
-    report.warnings.extend(source.warnings)
+    state = _State.load(source.slug)
+    sync = plan(state)
     if dry_run:
-        plan(_State.load(source.slug), report)
-        return report
-    plan(_State.load(source.slug), CourseReport(source.slug, source.source_dir))
+        return sync.report
     with transaction.atomic():
-        # Plan again on rows read inside the transaction, so that an admin edit saved
-        # while the lessons rendered is seen. Renders already made are reused.
-        plan(_State.load(source.slug, lock=True), report).apply()
-    return report
+        # Every write to a course's content bumps its content_version, so an unchanged
+        # version means the plan still holds; otherwise (an admin save while the lessons
+        # rendered) plan again on fresh rows, reusing the renders already made.
+        if _content_version(source.slug, lock=True) != _content_version_of(state.course):
+            sync = plan(_State.load(source.slug))
+        sync.apply()
+    return sync.report
+
+
+def _content_version(slug, lock=False):
+    courses = Course.objects.select_for_update() if lock else Course.objects.all()
+    return courses.filter(slug=slug).values_list("content_version", flat=True).first()
+
+
+def _content_version_of(course):
+    return course.content_version if course is not None else None
 
 
 def import_content(
@@ -1578,31 +1582,30 @@ def import_content(
     reports, folders_by_slug = [], {}
     for folder in find_course_folders(paths):
         slug = course_slug(folder.name) or folder.name
-        report = CourseReport(slug, str(folder), dry_run=dry_run)
-        reports.append(report)
         if slug in folders_by_slug:
             other = folders_by_slug[slug]
-            report.errors.append(f"{folder}: course slug {slug!r} is also the slug of {other}")
+            error = f"{folder}: course slug {slug!r} is also the slug of {other}"
+            reports.append(CourseReport(slug, str(folder), dry_run, errors=[error]))
             continue
         folders_by_slug[slug] = folder
         try:
-            source = read_course(folder)
-            sync_course(
-                source,
+            report = sync_course(
+                read_course(folder),
                 dry_run=dry_run,
                 strict=strict,
                 prune=prune,
                 force=force,
                 on_progress=on_progress,
-                report=report,
             )
         except ContentError as error:
-            report.errors[:] = error.errors
+            report = CourseReport(slug, str(folder), dry_run, errors=error.errors)
         except DatabaseError as error:
-            report.errors[:] = [
+            message = (
                 f"{folder.name}: the database refused the import ({error}); "
                 "the course was left as it was"
-            ]
+            )
+            report = CourseReport(slug, str(folder), dry_run, errors=[message])
+        reports.append(report)
     return reports
 
 

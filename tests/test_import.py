@@ -340,6 +340,58 @@ def test_svg_asset_is_served_sandboxed(db, client, tmp_path):
     assert "sandbox" in response["Content-Security-Policy"]
 
 
+def test_course_slug_is_the_folder_name_without_its_prefix(db, tmp_path):
+    write(tmp_path / "02-second-course" / "a.md", "# A\n")
+    write(tmp_path / "01-first-course" / "b.md", "# B\n")
+    write(tmp_path / "_drafts" / "c.md", "# Ignored: starts with an underscore\n")
+    out, _ = run_import(tmp_path)
+    assert sorted(Course.objects.values_list("slug", flat=True)) == [
+        "first-course",
+        "second-course",
+    ]
+    assert out.index("first-course:") < out.index("second-course:")
+    assert Course.objects.get(slug="first-course").title == "first-course"
+
+
+def test_odd_yaml_values_are_stored_as_json(db, tmp_path):
+    course = tmp_path / "odd"
+    write(
+        course / "a.md",
+        "---\n"
+        'title: "Nul\\0 title"\n'
+        "when: 2024-05-01T10:00:00Z\n"
+        "ratio: .nan\n"
+        "raw: !!binary aGk=\n"
+        "flags: !!set {b, a}\n"
+        "nested: {1: [2024-01-02, .inf]}\n"
+        "---\n\nBody.\n",
+    )
+    run_import(course)
+    odd = Lesson.objects.get(doc_id="a")
+    assert odd.title == "Nul title"
+    assert odd.meta == {
+        "when": "2024-05-01T10:00:00+00:00",
+        "ratio": "nan",
+        "raw": "hi",
+        "flags": ["a", "b"],
+        "nested": {"1": ["2024-01-02", "inf"]},
+    }
+
+
+def test_category_link_description_describes_the_section(db, tmp_path):
+    course = tmp_path / "linked"
+    write(course / "intro.md", "# Intro\n")
+    write(
+        course / "01-part" / "_category_.yml",
+        "label: Part\nlink:\n  type: generated-index\n  description: From the link.\n",
+    )
+    write(course / "01-part" / "a.md", "# A\n")
+    run_import(course)
+    part = Section.objects.get(path="part")
+    assert part.description == "From the link."
+    assert part.meta == {"link": {"type": "generated-index", "description": "From the link."}}
+
+
 # The shipped course and the customer's seed lesson ---------------------------------------------
 
 

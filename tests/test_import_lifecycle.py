@@ -336,3 +336,14 @@ def test_recompute_reading_order_follows_positions_set_in_the_admin(folder):
     assert Section.objects.get(path="advanced").order == 0
     assert Course.objects.get().content_version == version + 1
     assert recompute_reading_order(Course.objects.get()) == 0
+
+
+def test_partial_reimport_costs_a_bounded_number_of_queries(folder):
+    for name in ("01-first-steps.md", "02-second-lesson.md", "04-unlisted.md"):
+        path = folder / "01-getting-started" / name
+        path.write_text(path.read_text() + "\nOne more line.\n")
+    (folder / "03-advanced" / "zeta.md").unlink()
+    with CaptureQueriesContext(connection) as queries:
+        out = run_import(folder)
+    assert "3 updated, 14 unchanged, 1 archived" in out
+    assert len(queries) <= 16

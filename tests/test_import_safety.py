@@ -115,6 +115,16 @@ BAD_FILES = [
         r"basics/typed.md:3: frontmatter `sidebar_position` must be a number, not 'first'",
     ),
     (
+        "03-advanced/root-slug.md",
+        b"---\ntitle: Root\nslug: /\n---\n\nBody.\n",
+        r"basics/03-advanced/root-slug.md:3: slug '/' leaves no URL path inside the course",
+    ),
+    (
+        "slashed-id.md",
+        b"---\nid: a/b\n---\n\nBody.\n",
+        r"basics/slashed-id.md:2: frontmatter `id` cannot contain /",
+    ),
+    (
         "unclosed.md",
         b"---\ntitle: Never closed\n\nBody.\n",
         r"basics/unclosed.md:1: frontmatter starts with --- but never ends with ---",
