@@ -33,6 +33,7 @@ from pymdownx.blocks.admonition import Admonition
 from pymdownx.slugs import slugify
 
 ADMONITION_TYPES = ("note", "tip", "info", "warning", "danger", "caution")
+MAX_NESTING = 16  # list and admonition levels; deeper ones are flattened or shown as text
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,11 @@ class _ListIndents:
         self.previous_was_item = True
         gap = len(item.group("gap"))
         content = item.end("marker") + (gap if 0 < gap <= 4 else 1)
-        reindented = self.shift(expanded, width)
+        if len(self.items) < MAX_NESTING:
+            reindented = self.shift(expanded, width)
+        else:  # deeper nesting costs Python-Markdown far more than it shows: flatten it
+            self.items.pop()
+            reindented = " " * (4 * len(self.items)) + expanded.lstrip(" ")
         self.items.append((width, content))
         if self.needs_blank_before(item, previous, previous_was_item, open_items):
             return "\n" + reindented
@@ -234,7 +239,9 @@ class _LinePass:
                 out.append(rewritten)
         if self.code:  # as in CommonMark, an unclosed fence runs to the end
             out.append(self.code.text(self.code.indent + self.code.fence))
-        out.extend(f"\n{indent}{fence}" for _, indent, fence in reversed(self.admonitions))
+        out.extend(
+            f"\n{indent}{fence}" for _, indent, fence in reversed(self.admonitions) if fence
+        )
         return "\n".join(out)
 
     def warn(self, number, message):
@@ -278,6 +285,11 @@ class _LinePass:
         if kind not in ADMONITION_TYPES:
             self.warn(number, f"unknown admonition type :::{match.group('type')}")
             return None
+        if len(self.admonitions) >= MAX_NESTING:
+            if len(self.admonitions) == MAX_NESTING:
+                self.warn(number, f"admonitions nested over {MAX_NESTING} deep are shown as text")
+            self.admonitions.append((len(match.group("colons")), "", None))
+            return None
         title = match.group("bracket")
         if title is None:
             title = match.group("title")
@@ -295,7 +307,7 @@ class _LinePass:
         if not self.admonitions or len(match.group("colons")) < self.admonitions[-1][0]:
             return None
         _, indent, fence = self.admonitions.pop()
-        return f"\n{indent}{fence}\n"
+        return f"\n{indent}{fence}\n" if fence else None
 
 
 # Pass 2: Markdown ---------------------------------------------------------------------------

@@ -431,15 +431,25 @@ def test_the_seed_lesson_asks_for_both_of_its_links_and_renders_its_lists():
 # Robustness ----------------------------------------------------------------------------------
 
 
-def test_a_body_nested_too_deeply_is_shown_as_text_with_a_warning():
-    text = "".join("  " * depth + "- <b>x</b>\n" for depth in range(600))
-    rendered = render_markdown(text, first_line=4)
-    assert rendered.html.startswith("<pre>- &lt;b&gt;x&lt;/b&gt;\n")
+def test_lists_nested_past_sixteen_levels_are_flattened():
+    text = "".join("  " * depth + "- x\n" for depth in range(600))
+    assert render_markdown(text).html.count("<ul>") == 16
+
+
+def test_admonitions_nested_past_sixteen_levels_are_text_with_one_warning():
+    text = ":::note\n" * 20 + "x\n" + ":::\n" * 20
+    rendered = render_markdown(text, first_line=2)
+    assert rendered.html.count("<aside") == 16
     assert rendered.problems == [
-        Problem(line=4, message="nested too deeply to render; shown as plain text")
+        Problem(line=18, message="admonitions nested over 16 deep are shown as text")
     ]
 
 
-def test_rendering_goes_on_normally_after_a_body_nested_too_deeply():
-    render_markdown(":::note\n" * 2000)
+def test_a_body_nested_too_deeply_for_python_markdown_is_shown_as_text_with_a_warning():
+    text = "".join("> " + "    " * depth + "- <b>x</b>\n" for depth in range(260))
+    rendered = render_markdown(text, first_line=4)
+    assert rendered.html.startswith("<pre>&gt; - &lt;b&gt;x&lt;/b&gt;\n")
+    assert rendered.problems == [
+        Problem(line=4, message="nested too deeply to render; shown as plain text")
+    ]
     assert render_markdown("## Next").toc == [{"id": "next", "title": "Next", "level": 2}]
