@@ -335,9 +335,6 @@ class _AdmonitionsExtension(BlocksExtension):
             )
 
 
-EXTERNAL_SCHEMES = ("http", "https", "mailto")
-
-
 def _is_relative(url):
     parts = urlsplit(url)
     return not parts.scheme and not parts.netloc
@@ -511,14 +508,12 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "title", "lang", "dir"},
     "a": {"href", "rel"},
-    "abbr": set(),
     "img": {"src", "alt", "width", "height", "loading"},
     "input": {"checked"},
     "ol": {"start", "reversed"},
     "li": {"value"},
     "td": {"align", "colspan", "rowspan"},
     "th": {"align", "colspan", "rowspan", "scope"},
-    "code": set(),
     "details": {"open"},
 }
 _cleaner = nh3.Cleaner(
