@@ -14,7 +14,6 @@ stripped from ids and URLs, `_category_.json|yml` describes a folder, a folder's
 its doc id so that renumbering folders keeps learners' progress.
 """
 
-import dataclasses
 import datetime
 import hashlib
 import json
@@ -228,6 +227,10 @@ def split_number_prefix(name):
 
 def strip_number_prefixes(path):
     return "/".join(split_number_prefix(part)[1] for part in path.split("/") if part)
+
+
+def _suffix(file_name):
+    return posixpath.splitext(file_name)[1].lower()
 
 
 def _stem(file_name):
@@ -459,16 +462,15 @@ class _CourseReader:
             if name.startswith(".") or (name.startswith("_") and name not in CATEGORY_FILES):
                 continue  # Docusaurus ignores these (partials, hidden files)
             entry_rel = f"{rel}/{name}" if rel else name
-            path = Path(entry.path)
             if entry.is_symlink():
-                target = path.resolve()
+                target = Path(entry.path).resolve()
                 if not target.is_relative_to(self.root):
                     self.error(entry_rel, "is a symlink that leads out of the course folder")
                     continue
                 if not target.exists():
                     self.error(entry_rel, "is a broken symlink")
                     continue
-            yield name, entry_rel, path
+            yield name, entry_rel, entry
 
     def read_folder(self, folder, rel):
         """Read a folder and everything below it; return its _category_ settings."""
@@ -480,21 +482,19 @@ class _CourseReader:
         entries = list(self.entries(folder, rel))
         names = {name for name, _, _ in entries}
         category = self.read_category(folder, rel, names)
-        lesson_files = [e for e in entries if e[2].suffix.lower() in LESSON_SUFFIXES]
-        page = _section_page_name(
-            [name for name, _, _ in lesson_files], folder.name if rel else ""
-        )
+        lesson_names = [name for name in names if _suffix(name) in LESSON_SUFFIXES]
+        page = _section_page_name(lesson_names, folder.name if rel else "")
         first_lesson = len(self.lessons)
-        for name, entry_rel, path in entries:
-            suffix = path.suffix.lower()
-            if path.is_dir():
-                self.read_folder(path, entry_rel)
+        for name, entry_rel, entry in entries:
+            suffix = _suffix(name)
+            if entry.is_dir():
+                self.read_folder(Path(entry.path), entry_rel)
             elif suffix in LESSON_SUFFIXES:
-                lesson = self.read_lesson(path, entry_rel, rel, name == page)
+                lesson = self.read_lesson(entry.path, entry_rel, rel, name == page)
                 if lesson is not None:
                     self.lessons.append(lesson)
             elif suffix in IMAGE_TYPES:
-                self.read_image(path, entry_rel)
+                self.read_image(Path(entry.path), entry_rel)
         if rel and len(self.lessons) > first_lesson:
             page_lesson = next(
                 (x for x in self.lessons[first_lesson:] if x.source_path == f"{rel}/{page}"), None
@@ -527,13 +527,12 @@ class _CourseReader:
         )
 
     def read_text(self, path, rel, limit):
-        size = path.stat().st_size
-        if size > limit:
-            self.error(
-                rel, f"is {size / 1024 / 1024:.1f} MB; the limit is {limit // 1024 // 1024} MB"
-            )
-            return None
-        data = path.read_bytes()
+        with open(path, "rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if size > limit:
+                self.error(rel, f"is {size / 2**20:.1f} MB; the limit is {limit // 2**20} MB")
+                return None
+            data = file.read()
         if b"\x00" in data:
             self.error(rel, "is a binary file, not UTF-8 text")
             return None
@@ -601,14 +600,16 @@ class _CourseReader:
             self.error(rel, "frontmatter must be a mapping of field: value", yaml_line)
             return None
         fields = _Frontmatter(values, yaml_text or "", yaml_line)
-        lesson = self.make_lesson(fields, rel, folder_rel, is_section_page, body, first_line)
+        file_hash = hashlib.sha256(data).hexdigest()
+        lesson = self.lesson_fields(fields, rel, folder_rel, is_section_page, body)
         for message, line in fields.problems:
             self.error(rel, message, line)
-        if fields.problems or lesson is None:
+        if fields.problems:
             return None
-        return dataclasses.replace(lesson, file_hash=hashlib.sha256(data).hexdigest())
+        return LessonSource(**lesson, first_line=first_line, file_hash=file_hash)
 
-    def make_lesson(self, fields, rel, folder_rel, is_section_page, body, first_line):
+    def lesson_fields(self, fields, rel, folder_rel, is_section_page, body):
+        """The lesson's fields from its frontmatter, file name and folder."""
         folder_id = strip_number_prefixes(folder_rel)
         base_id = fields.text("id") or split_number_prefix(_stem(posixpath.basename(rel)))[1]
         if "/" in base_id:
@@ -631,7 +632,7 @@ class _CourseReader:
             meta = {k: v for k, v in meta.items() if k not in TOC_FIELDS}
         else:
             meta.update(toc_min_heading_level=toc_min, toc_max_heading_level=toc_max)
-        lesson = LessonSource(
+        lesson = dict(
             source_path=rel,
             doc_id=doc_id,
             path=path or "",
@@ -649,14 +650,12 @@ class _CourseReader:
             pagination_next=fields.pagination("pagination_next"),
             meta=_json_safe(meta),
             body=body,
-            first_line=first_line,
-            file_hash="",
         )
         for name, value, limit in (
-            ("title", lesson.title, 300),
-            ("sidebar_label", lesson.sidebar_label, 300),
+            ("title", title, 300),
+            ("sidebar_label", lesson["sidebar_label"], 300),
             ("doc id", doc_id, 500),
-            ("URL path", lesson.path, 500),
+            ("URL path", lesson["path"], 500),
             ("file path", rel, 500),
         ):
             if len(value) > limit:
