@@ -27,6 +27,8 @@ MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 10
 SNIPPET_WORDS = 32
 SNIPPET_WORDS_BEFORE_MATCH = 8
+# A snippet shows some 200 characters past its first match; markup can take more.
+MARKDOWN_AFTER_MATCH = 1000
 
 # Letters and digits, as both databases' tokenizers split words; everything else in a query
 # (quotes, brackets, *, -, :, ^) is a separator, so no query can speak FTS syntax.
@@ -104,9 +106,8 @@ MARKDOWN_TO_TEXT = [
     (re.compile(r"^ {0,3}#{1,6}(?=\s)|^\s*>+|^\s*(?:[-*+]|\d+[.)])(?=\s)", re.MULTILINE), " "),
     (re.compile(r"\[[ xX]\]\s"), " "),
     (re.compile(r"^[\s|:=*_-]*$", re.MULTILINE), " "),
-    (re.compile(r"[|*~]+|(?<!\w)_+|_+(?!\w)"), " "),
+    (re.compile(r"[|*~]+|\b_+|_+\b"), " "),
     (re.compile(r"\\(?=[^\w\s])"), ""),
-    (re.compile(r"\s+"), " "),
 ]
 
 
@@ -230,10 +231,18 @@ class WordMatcher:
         folded = [fold(word) for word in words]
         self.english_stems = set(self.english.stemWords(folded))
         self.porter_stems = set(self.porter.stemWords(folded))
+        # Both stemmers rewrite only endings: a word's stem, less its last two letters, always
+        # begins the word. So only words that begin so need stemming, and each only once.
+        self.prefixes = tuple({stem[:-2] for stem in self.english_stems | self.porter_stems})
+        self.known = {}
 
     def matches(self, word):
-        word = fold(word)
-        return (
+        if word not in self.known:
+            self.known[word] = self.stem_matches(fold(word))
+        return self.known[word]
+
+    def stem_matches(self, word):
+        return word.startswith(self.prefixes) and (
             self.english.stemWord(word) in self.english_stems
             or self.porter.stemWord(word) in self.porter_stems
         )
@@ -251,7 +260,7 @@ def reader_text(markdown):
     text = CODE_OR_MARKUP.sub(code_text, markdown)
     for pattern, replacement in MARKDOWN_TO_TEXT:
         text = pattern.sub(replacement, text)
-    return html.unescape(text).strip()
+    return " ".join(html.unescape(text).split())
 
 
 def code_text(match):
@@ -262,11 +271,19 @@ def code_text(match):
 def lesson_snippet(lesson, matcher):
     """A snippet from where the lesson matches: its body, else its description, else the
     start of the description or body (a lesson found by its title alone)."""
-    body = reader_text(lesson.body_markdown)
+    body = reader_text(markdown_through_first_match(lesson.body_markdown, matcher))
     for text in (body, lesson.description):
         if any(matcher.matches(word) for word in WORD.findall(text)):
             return snippet(text, matcher)
     return snippet(lesson.description or body, matcher)
+
+
+def markdown_through_first_match(markdown, matcher):
+    """The Markdown up to some lines past its first matching word (or its start): all that a
+    snippet shows, so a long lesson is not turned into text whole."""
+    first = next((word.end() for word in WORD.finditer(markdown) if matcher.matches(word[0])), 0)
+    cut = markdown.find("\n", first + MARKDOWN_AFTER_MATCH)
+    return markdown if cut == -1 else markdown[:cut]
 
 
 def snippet(text, matcher, size=SNIPPET_WORDS):
