@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from courses.models import Course, Lesson
 from tests.hostile_payloads import HOSTILE, page_dangers
+from tests.makers import make_completions
 
 FIXTURE = Path(__file__).parent / "fixtures" / "hostile-course"
 
@@ -81,13 +82,60 @@ def texts(html, tag, class_name=None):
     return [text.strip() for text in parser.texts]
 
 
+class _Scripts(HTMLParser):
+    """Each <script>'s src and text."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.scripts = []
+        self.in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script":
+            self.scripts.append([dict(attrs).get("src") or "", ""])
+            self.in_script = True
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self.in_script = False
+
+    def handle_data(self, data):
+        if self.in_script:
+            self.scripts[-1][1] += data.strip()
+
+
+# The admin brings its own forms, icons and scripts.
+ADMIN_CHROME = {
+    "<form>",
+    "<button>",
+    "<select>",
+    "<textarea>",
+    "enabled <input>",
+    "<svg>",
+    "<use>",
+}
+
+
+def admin_dangers(html):
+    """On top of the attribute checks, every script must load a file of the site's own."""
+    found = [item for item in page_dangers(html) if item not in ADMIN_CHROME | {"<script>"}]
+    parser = _Scripts()
+    parser.feed(html)
+    parser.close()
+    return found + [
+        f"<script src={src!r}>{body}"
+        for src, body in parser.scripts
+        if body or not (src.startswith("/static/") or src == reverse("admin:jsi18n"))
+    ]
+
+
 def page(client, url):
     response = client.get(url)
     assert response.status_code == 200, url
     return response.content.decode()
 
 
-def test_the_page_checker_allows_the_sites_own_head_and_forms_only():
+def test_the_page_checkers_spot_injected_markup_but_not_the_sites_own():
     site = (
         '<head><meta charset="utf-8"><link rel="stylesheet" href="/static/x.css"></head>'
         '<header><form method="post" action="/accounts/logout/"><input type="hidden">'
@@ -100,6 +148,9 @@ def test_the_page_checker_allows_the_sites_own_head_and_forms_only():
         "<form>",
         "enabled <input>",
         "img[onerror]",
+    ]
+    assert admin_dangers('<script src="/static/a.js"></script><script>alert(1)</script>') == [
+        "<script src=''>alert(1)"
     ]
 
 
@@ -167,3 +218,20 @@ def test_learner_pages_and_messages_show_hostile_titles_as_text(learner_client, 
     dashboard = page(learner_client, reverse("learners:dashboard"))
     assert page_dangers(dashboard) == []
     assert any(LESSON_TITLE in text for text in texts(dashboard, "main"))
+
+
+def test_admin_pages_show_hostile_content_as_text(editor_client, editor, course):
+    lesson = Lesson.objects.get(course=course, path="frontmatter/html-in-title")
+    make_completions(editor, [lesson])
+    urls = [
+        reverse("admin:courses_course_changelist"),
+        reverse("admin:courses_course_change", args=[course.pk]),
+        reverse("admin:courses_course_progress", args=[course.pk]),
+        reverse("admin:courses_section_changelist"),
+        reverse("admin:courses_lesson_changelist"),
+        reverse("admin:courses_lesson_change", args=[lesson.pk]),
+        reverse("admin:learners_completion_changelist"),
+    ]
+    assert {url: admin_dangers(page(editor_client, url)) for url in urls} == dict.fromkeys(
+        urls, []
+    )
