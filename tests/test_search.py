@@ -225,6 +225,22 @@ def test_index_follows_an_admin_edit_and_a_reimport(editor_client, tmp_path):
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only")
+def test_index_triggers_survive_every_migration(db):
+    """Django rebuilds a SQLite table for most column changes, and its triggers go with it:
+    a migration that alters Lesson must recreate them (courses.search.SQLITE_INDEX)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'courses_lesson'"
+        )
+        triggers = {name for (name,) in cursor.fetchall()}
+    assert triggers == {
+        "courses_lesson_search_insert",
+        "courses_lesson_search_update",
+        "courses_lesson_search_delete",
+    }
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only")
 def test_rebuild_recreates_a_lost_index_and_its_triggers(course, section):
     make_lesson(course, section, slug="a", title="Attention")
     with connection.cursor() as cursor:
