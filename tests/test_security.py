@@ -327,6 +327,18 @@ def test_password_change_refuses_a_common_password(learner_client, learner):
     assert learner.check_password(PASSWORD)
 
 
+def test_new_password_from_a_reset_link_is_checked_too(client, learner):
+    uid = urlsafe_base64_encode(force_bytes(learner.pk))
+    token = default_token_generator.make_token(learner)
+    form = client.get(reverse("password_reset_confirm", args=[uid, token]), follow=True)
+    response = client.post(
+        form.redirect_chain[-1][0], {"new_password1": "12345678", "new_password2": "12345678"}
+    )
+    assert "This password is entirely numeric." in response.content.decode()
+    learner.refresh_from_db()
+    assert learner.check_password(PASSWORD)
+
+
 def test_password_reset_mails_only_known_addresses(client, learner):
     client.post(reverse("password_reset"), {"email": "nobody@example.com"})
     assert mail.outbox == []
