@@ -16,7 +16,13 @@ from courses.search import (
     search_words,
     snippet,
 )
-from tests.makers import make_completions, make_course, make_lesson, make_section
+from tests.makers import (
+    make_completions,
+    make_course,
+    make_course_with_lessons,
+    make_lesson,
+    make_section,
+)
 from tests.test_admin import save_lesson
 
 SEARCH_URL = "/search/"
@@ -423,3 +429,10 @@ def test_course_scope_form_searches_that_course(course):
     html = render_to_string("courses/_search_form.html", {"course": course})
     assert '<input type="hidden" name="course" value="gen-ai">' in html
     assert "Search this course" in html
+
+
+def test_course_page_offers_a_search_scoped_to_the_course(client, db):
+    course = make_course_with_lessons(count=2, slug="scoped")
+    response = client.get(course.get_absolute_url())
+    assert b'<label for="search-q">Search this course</label>' in response.content
+    assert b'name="course" value="scoped"' in response.content
