@@ -189,10 +189,6 @@ class CourseReport:
     warnings: list = field(default_factory=list)
     errors: list = field(default_factory=list)
 
-    @property
-    def changed(self):
-        return bool(self.created or self.updated or self.archived or self.restored or self.pruned)
-
     def summary(self):
         counts = [
             f"{len(self.created)} created",
@@ -401,13 +397,13 @@ def read_course(path):
 def read_lesson_file(course_dir, source_path):
     """Read one lesson file of a course, as the import would; raise ContentError."""
     reader = _CourseReader(Path(course_dir))
+    path = reader.root / source_path
+    if not path.resolve().is_relative_to(reader.root):
+        raise ContentError([f"{reader.where(source_path)}: leads out of the course folder"])
     folder_rel = posixpath.dirname(source_path)
-    folder = reader.root / folder_rel
-    names = [p.name for p in folder.iterdir() if p.suffix.lower() in LESSON_SUFFIXES]
-    page = _section_page_name(names, posixpath.basename(folder_rel))
-    lesson = reader.read_lesson(
-        reader.root / source_path, source_path, folder_rel, page == posixpath.basename(source_path)
-    )
+    names = [name for name in os.listdir(path.parent) if _suffix(name) in LESSON_SUFFIXES]
+    is_page = _section_page_name(names, posixpath.basename(folder_rel)) == path.name
+    lesson = reader.read_lesson(path, source_path, folder_rel, is_page)
     if reader.errors or lesson is None:
         raise ContentError(reader.errors or [f"{reader.where(source_path)}: could not be read"])
     return lesson
@@ -1367,14 +1363,22 @@ class _Sync:
         deleted = {id(row) for row in self.deleted_lessons}
         self.lessons = [row for row in self.lessons if id(row) not in deleted]
         if self.prune:
-            in_use = {id(row.section) for row in self.lessons if row.section is not None}
-            in_use |= {id(s.parent) for s in self.sections if s.parent is not None}
-            for row in self.state.sections.values():
-                if row.source_path and row.archived and id(row) not in in_use:
-                    self.deleted_sections.append(row)
+            self.deleted_sections = self.unused_archived_sections()
             gone = {id(row) for row in self.deleted_sections}
             self.sections = [row for row in self.sections if id(row) not in gone]
             self.changed_sections = [row for row in self.changed_sections if id(row) not in gone]
+
+    def unused_archived_sections(self):
+        """Archived folder sections that hold no lesson, directly or below."""
+        kept = {id(s) for s in self.sections if not (s.source_path and s.archived)}
+        kept |= {id(row.section) for row in self.lessons if row.section is not None}
+        for section in self.sections:
+            if id(section) in kept:
+                parent = section.parent
+                while parent is not None and id(parent) not in kept:
+                    kept.add(id(parent))
+                    parent = parent.parent
+        return [s for s in self.sections if id(s) not in kept]
 
     def plan_paths(self):
         """Keep URL paths unique: a live lesson's path wins over an archived one's, and two
@@ -1453,6 +1457,7 @@ class _Sync:
         Section.objects.bulk_update(self.changed_sections, [*SECTION_FIELDS, "order", "depth"])
         for row in self.rendered_lessons + self.changed_lessons + self.ordered_lessons:
             row.updated_at = self.now
+        Lesson.objects.filter(pk__in=[row.pk for row in self.deleted_lessons]).delete()
         if self.moved_lessons:  # paths may swap; park them first so no two rows share one
             final = {row.pk: row.path for row in self.moved_lessons}
             for row in self.moved_lessons:
@@ -1470,7 +1475,6 @@ class _Sync:
         Lesson.objects.bulk_update(
             self.ordered_lessons, ["order", "updated_at"], batch_size=BATCH_SIZE
         )
-        Lesson.objects.filter(pk__in=[row.pk for row in self.deleted_lessons]).delete()
         for row in self.new_lessons:
             row.course = course
         Lesson.objects.bulk_create(self.new_lessons, batch_size=BATCH_SIZE)

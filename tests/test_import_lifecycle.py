@@ -347,3 +347,30 @@ def test_partial_reimport_costs_a_bounded_number_of_queries(folder):
         out = run_import(folder)
     assert "3 updated, 14 unchanged, 1 archived" in out
     assert len(queries) <= 16
+
+
+def test_prune_frees_the_url_of_a_deleted_lesson_for_another(folder):
+    slugged = folder / "03-advanced" / "02-slugged.md"
+    slugged.unlink()
+    relative = folder / "03-advanced" / "03-relative-slug.md"
+    edit(relative, relative.read_text().replace("slug: renamed", "slug: /top-level"))
+    (folder / "01-getting-started" / "02-second-lesson.md").write_text("# Second\n")
+    run_import(folder, "--prune")
+    assert lesson("advanced/relative-slug").path == "top-level"
+    assert not Lesson.objects.filter(doc_id="advanced/slugged").exists()
+
+
+def test_prune_deletes_a_removed_nested_folder_whole(folder):
+    shutil.rmtree(folder / "03-advanced")
+    (folder / "01-getting-started" / "02-second-lesson.md").write_text("# Second\n")
+    run_import(folder, "--prune")
+    assert set(Section.objects.values_list("path", flat=True)) == {"middle", "getting-started"}
+
+
+def test_revert_lesson_refuses_a_file_turned_symlink_out_of_the_course(folder, tmp_path):
+    (tmp_path / "secret.md").write_text("# Secret\n")
+    source = folder / "03-advanced" / "zeta.md"
+    source.unlink()
+    source.symlink_to(tmp_path / "secret.md")
+    with pytest.raises(ContentError, match="zeta.md: leads out of the course folder"):
+        revert_lesson(lesson("advanced/zeta"))
