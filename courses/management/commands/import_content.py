@@ -17,7 +17,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="*", metavar="PATH")
+        parser.add_argument(
+            "paths",
+            nargs="*",
+            metavar="PATH",
+            help="a course folder or a folder of courses (default: settings.CONTENT_DIR)",
+        )
         parser.add_argument(
             "--dry-run", action="store_true", help="Check and report, write nothing."
         )
@@ -67,7 +72,9 @@ class Command(BaseCommand):
 
     def write_report(self, report, verbosity):
         if report.errors:
-            self.stderr.write(self.style.ERROR(f"{report.course}: {len(report.errors)} errors"))
+            count = len(report.errors)
+            problems = "1 error" if count == 1 else f"{count} errors"
+            self.stderr.write(self.style.ERROR(f"{report.course}: {problems}"))
             for error in report.errors:
                 self.stderr.write(f"  {error}")
             return
