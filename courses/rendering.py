@@ -19,12 +19,14 @@ import bisect
 import html
 import re
 import threading
+import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
 import markdown
 import nh3
+from markdown.extensions.toc import remove_fnrefs, render_inner_html, strip_tags
 from markdown.inlinepatterns import SimpleTagInlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from pygments.style import Style
@@ -423,10 +425,62 @@ class _Context:
         self.problems.append(Problem(self.line_of(target), message, kind))
 
 
+HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+EXPLICIT_ID = re.compile(r"\s*\{#(?P<id>[\w.:-]+)\}\s*$")
+_slug = slugify(case="lower")
+
+
+class _Headings(Treeprocessor):
+    """Heading ids as Docusaurus makes them (`{#custom-id}`, else a lowercase-hyphen slug,
+    repeats numbered `-1`, `-2`), a permalink in each heading, and the flat toc."""
+
+    def run(self, root):
+        taken = {element.get("id") for element in root.iter() if element.get("id")}
+        counts = {}
+        self.md.coursebook_toc = toc = []
+        for element in root.iter():
+            if element.tag not in HEADING_TAGS:
+                continue
+            explicit = self.explicit_id(element)
+            title = html.unescape(strip_tags(render_inner_html(remove_fnrefs(element), self.md)))
+            anchor = explicit or self.unique(_slug(title, "-") or "heading", taken, counts)
+            element.set("id", anchor)
+            permalink = etree.SubElement(element, "a", {"class": "headerlink"})
+            permalink.set("href", f"#{anchor}")
+            permalink.set("title", "Link to this heading")
+            permalink.text = "#"
+            toc.append({"id": anchor, "title": title, "level": int(element.tag[1])})
+
+    @staticmethod
+    def explicit_id(element):
+        """Takes a trailing `{#id}` off the heading's text and returns the id."""
+        last = element[-1] if len(element) else None
+        text = last.tail if last is not None else element.text
+        match = EXPLICIT_ID.search(text or "")
+        if match is None:
+            return None
+        if last is not None:
+            last.tail = text[: match.start()]
+        else:
+            element.text = text[: match.start()]
+        return match.group("id")
+
+    @staticmethod
+    def unique(slug, taken, counts):
+        """github-slugger's rule, which Docusaurus follows: `intro`, `intro-1`, `intro-2`."""
+        candidate = slug
+        while candidate in taken:
+            counts[slug] = counts.get(slug, 0) + 1
+            candidate = f"{slug}-{counts[slug]}"
+        taken.add(candidate)
+        return candidate
+
+
 class _CoursebookExtension(markdown.Extension):
-    """Link resolution, and GitHub-flavoured ~~strikethrough~~ as Docusaurus has it."""
+    """Heading ids and the toc, link resolution, and GitHub-flavoured ~~strikethrough~~."""
 
     def extendMarkdown(self, md):
+        md.treeprocessors.register(_Headings(md), "coursebook_headings", 5)
         md.treeprocessors.register(_LinkResolver(md), "coursebook_links", 1)
         strikethrough = SimpleTagInlineProcessor(r"(~~)(?=\S)(.+?)(?<=\S)~~", "del")
         md.inlinePatterns.register(strikethrough, "strikethrough", 65)
@@ -444,8 +498,6 @@ def _extensions():
     return [
         "markdown.extensions.tables",
         "markdown.extensions.footnotes",
-        "markdown.extensions.attr_list",
-        "markdown.extensions.toc",
         "pymdownx.highlight",
         "pymdownx.superfences",
         "pymdownx.tasklist",
@@ -456,14 +508,6 @@ def _extensions():
 
 EXTENSION_CONFIGS = {
     "markdown.extensions.tables": {"use_align_attribute": True},
-    "markdown.extensions.toc": {
-        "marker": "",
-        "permalink": "#",
-        "permalink_class": "headerlink",
-        "permalink_title": "Link to this heading",
-        "slugify": slugify(case="lower"),
-        "toc_depth": "1-6",
-    },
     "pymdownx.highlight": {
         "css_class": "highlight",
         "use_pygments": True,
@@ -484,16 +528,6 @@ def _markdown():
         md = markdown.Markdown(extensions=_extensions(), extension_configs=EXTENSION_CONFIGS)
         _local.md = md
     return md.reset()
-
-
-def _flat_toc(tokens, min_level, max_level):
-    entries = []
-    for token in tokens:
-        if min_level <= token["level"] <= max_level:
-            title = html.unescape(token["name"])
-            entries.append({"id": token["id"], "title": title, "level": token["level"]})
-        entries.extend(_flat_toc(token["children"], min_level, max_level))
-    return entries
 
 
 # Pass 3: sanitising -------------------------------------------------------------------------
@@ -560,7 +594,9 @@ def render_markdown(
         return _as_plain_text(text, first_line)
     finally:
         md.coursebook = None
-    toc = _flat_toc(md.toc_tokens, toc_min_level, toc_max_level)
+    toc = [
+        entry for entry in md.coursebook_toc if toc_min_level <= entry["level"] <= toc_max_level
+    ]
     problems = sorted(lines.problems + context.problems, key=lambda problem: problem.line or 0)
     return Rendered(html=sanitise(body), toc=toc, problems=problems)
 

@@ -169,6 +169,20 @@ def test_explicit_heading_ids_are_kept():
     assert elements(html, "h2") == [{"id": "install"}]
 
 
+def test_repeated_headings_are_numbered_like_docusaurus():
+    html = render_markdown("## Example\n\n## Example\n\n## Example").html
+    assert [heading["id"] for heading in elements(html, "h2")] == [
+        "example",
+        "example-1",
+        "example-2",
+    ]
+
+
+def test_footnote_references_stay_out_of_heading_ids_and_titles():
+    rendered = render_markdown("## Scaling laws[^1]\n\n[^1]: Kaplan et al.")
+    assert rendered.toc == [{"id": "scaling-laws", "title": "Scaling laws", "level": 2}]
+
+
 def test_toc_lists_levels_two_and_three_by_default():
     text = "# Title\n\n## Two\n\n### Three\n\n#### Four\n\n## Again"
     assert render_markdown(text).toc == [
