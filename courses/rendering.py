@@ -10,8 +10,8 @@ The work happens in three passes:
    Docusaurus admonitions (`:::tip Title` ... `:::`) become pymdownx blocks, code-fence
    meta (`title="x.py" {1,3-4}`) becomes superfences options, and MDX/JSX lines are
    escaped to text and reported;
-2. Python-Markdown with an explicit extension list, plus a tree pass that resolves links
-   and images;
+2. Python-Markdown with an explicit extension list, plus tree passes that give headings
+   their Docusaurus ids and permalinks (and collect the toc) and resolve links and images;
 3. nh3 with an allow-list, so whatever the author wrote, no script can reach the page.
 """
 
