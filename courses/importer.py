@@ -931,10 +931,13 @@ class LinkMap:
         self.by_token = defaultdict(set)
 
     @classmethod
-    def from_source(cls, source):
+    def from_source(cls, source, kept_paths):
+        """`kept_paths` maps the doc ids of lessons the import leaves alone (admin edits) to
+        the path they have in the database, which may differ from their file's."""
         links = cls(source.slug)
         for lesson in source.lessons:
-            links.add_lesson(lesson.source_path, lesson.doc_id, lesson.path)
+            path = kept_paths.get(lesson.doc_id, lesson.path)
+            links.add_lesson(lesson.source_path, lesson.doc_id, path)
         for asset in source.assets:
             links.add_image(asset.path, asset.digest)
         return links
@@ -1525,7 +1528,11 @@ def sync_course(
     writes nothing) on links that leave the course, on URL path clashes with rows made in
     the admin, and with `strict` on broken links.
     """
-    links = LinkMap.from_source(source)
+    state = _State.load(source.slug)
+    kept_paths = {
+        doc_id: row.path for doc_id, row in state.lessons.items() if _is_kept(row, force)
+    }
+    links = LinkMap.from_source(source, kept_paths)
     keys = {lesson.doc_id: render_key(lesson, links) for lesson in source.lessons}
     renders = {}
 
@@ -1550,7 +1557,6 @@ def sync_course(
             raise ContentError(errors)
         return sync
 
-    state = _State.load(source.slug)
     sync = plan(state)
     if dry_run:
         return sync.report

@@ -529,3 +529,14 @@ def test_progress_lists_run_the_same_queries_for_more_rows(editor_client, course
     for n in range(5):
         add_learner(f"more{n}")
     assert queries() == few
+
+
+def test_reimport_links_to_the_path_an_admin_edit_gave_a_lesson(editor_client, course, course_dir):
+    deep_dive = lesson(course, "more/deep-dive")
+    save_lesson(editor_client, deep_dive, path="more/deeper")
+    welcome_file = course_dir / "01-basics" / "01-welcome.md"
+    welcome_file.write_text(welcome_file.read_text() + "\nOne more line.\n")
+    import_content(str(course_dir))
+    welcome = lesson(course, "basics/welcome")
+    assert "One more line." in welcome.body_html
+    assert 'href="/courses/admin-course/more/deeper/#details"' in welcome.body_html
