@@ -109,8 +109,9 @@ def dangers(html):
 
 class _PageFindings(_Findings):
     """A whole page: the site's own <meta> and stylesheet <link>s, its forms outside <main>
-    (sign out, search) and inside <main> those posting to `form_actions`, with their
-    buttons and inputs, are allowed. Attributes are checked everywhere."""
+    (sign out, search), and inside <main> those posting to `form_actions` or searching
+    this site (GET to a local path), with their buttons and inputs, are allowed.
+    Attributes are checked everywhere."""
 
     def __init__(self, form_actions):
         super().__init__()
@@ -146,7 +147,12 @@ class _PageFindings(_Findings):
                 "/static/"
             )
         if tag == "form":
-            return not self.in_main or attrs.get("action") in self.form_actions
+            action = attrs.get("action") or ""
+            return (
+                not self.in_main
+                or action in self.form_actions
+                or (attrs.get("method") == "get" and re.match(r"/(?![/\\])", action))
+            )
         return tag in {"button", "input"} and self.in_site_form
 
 

@@ -143,10 +143,16 @@ def test_the_page_checkers_spot_injected_markup_but_not_the_sites_own():
         '<main><form method="post" action="/done/"><button type="submit">Done</button></form>'
     )
     assert page_dangers(site + "</main>", form_actions=["/done/"]) == []
-    injected = '<form action="/x/"><input name="a"></form><img src=x onerror=y></main>'
+    searching = '<form method="get" action="/search/"><input type="search"></form>'
+    assert page_dangers(site + searching + "</main>", form_actions=["/done/"]) == []
+    injected = (
+        '<form method="post" action="/x/"><input name="a"></form>'
+        '<form method="get" action="//evil.example/"></form><img src=x onerror=y></main>'
+    )
     assert page_dangers(site + injected, form_actions=["/done/"]) == [
         "<form>",
         "enabled <input>",
+        "<form>",
         "img[onerror]",
     ]
     assert admin_dangers('<script src="/static/a.js"></script><script>alert(1)</script>') == [

@@ -282,7 +282,7 @@ def behind_the_proxy(forwarded_for):
 
 
 def test_behind_a_proxy_each_client_address_is_throttled_apart(learner, settings):
-    settings.AXES_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
     fail_sign_in(behind_the_proxy("198.51.100.7"), learner.username, settings.AXES_FAILURE_LIMIT)
     assert sign_in(behind_the_proxy("198.51.100.7"), learner).status_code == 429
     assert sign_in(behind_the_proxy("203.0.113.5"), learner).status_code == 302
@@ -293,7 +293,7 @@ def test_behind_a_proxy_each_client_address_is_throttled_apart(learner, settings
 def test_a_client_cannot_dodge_throttling_with_its_own_forwarded_header(
     learner, settings, proxies
 ):
-    settings.AXES_PROXY_COUNT = proxies
+    settings.TRUSTED_PROXY_COUNT = proxies
     for n in range(settings.AXES_FAILURE_LIMIT + 1):
         # The client's own header first, then what the proxy appended.
         fail_sign_in(behind_the_proxy(f"192.0.2.{n}, 198.51.100.7"), learner.username, 1)
@@ -385,7 +385,7 @@ cookie = response.cookies[settings.CSRF_COOKIE_NAME]
 names = [
     "DEBUG", "SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE",
     "CSRF_COOKIE_SECURE", "CSRF_COOKIE_HTTPONLY", "CSRF_COOKIE_SAMESITE", "SECURE_SSL_REDIRECT",
-    "SECURE_HSTS_SECONDS", "AXES_FAILURE_LIMIT", "AXES_COOLOFF_TIME", "AXES_PROXY_COUNT",
+    "SECURE_HSTS_SECONDS", "AXES_FAILURE_LIMIT", "AXES_COOLOFF_TIME", "TRUSTED_PROXY_COUNT",
 ]
 values = {name: getattr(settings, name) for name in names}
 values["csrf_cookie"] = [bool(cookie["secure"]), bool(cookie["httponly"]), cookie["samesite"]]
@@ -414,12 +414,12 @@ def test_production_cookies_are_secure_httponly_and_same_site():
 def test_throttling_is_set_from_the_documented_environment():
     defaults = production_settings()
     assert [defaults[name] for name in ("AXES_FAILURE_LIMIT", "AXES_COOLOFF_TIME")] == [5, 0.25]
-    assert defaults["AXES_PROXY_COUNT"] == 0
+    assert defaults["TRUSTED_PROXY_COUNT"] == 0
     values = production_settings(
         AXES_FAILURE_LIMIT="3", AXES_COOLOFF_MINUTES="30", AXES_PROXY_COUNT="1"
     )
     assert [values[name] for name in ("AXES_FAILURE_LIMIT", "AXES_COOLOFF_TIME")] == [3, 0.5]
-    assert values["AXES_PROXY_COUNT"] == 1
+    assert values["TRUSTED_PROXY_COUNT"] == 1
 
 
 # Headers on every response
