@@ -78,7 +78,7 @@ def plan_course(lesson_count, rng):
 def _sentence(rng, topic):
     words = [rng.choice(WORDS) for _ in range(rng.randint(9, 18))]
     words[rng.randrange(len(words))] = topic
-    if rng.random() < 0.05:
+    if rng.random() < 0.005:
         words[rng.randrange(len(words))] = "transformers"
     return " ".join(words).capitalize() + "."
 

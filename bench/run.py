@@ -572,6 +572,13 @@ def main():
     parser.add_argument("--rounds", type=int, default=4, help="A/B rounds per page (4)")
     parser.add_argument("--seconds", type=int, default=5, help="seconds per wrk run (5)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=["import", "queries", "pages"],
+        help="leave out a part of the run (for working on another part)",
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -582,10 +589,16 @@ def main():
         print(f"Generating courses of {', '.join(map(str, SIZES))} lessons in {folder}")
         course_dirs = {size: generate.write_course(folder / "content", size) for size in SIZES}
         setup_django()
-        measure_import(run, course_dirs)
+        if "import" in args.skip:
+            for folder in course_dirs.values():
+                timed_import(folder)
+        else:
+            measure_import(run, course_dirs)
         sites = [make_site(SIZES[0], SIZES[0] // 2), make_site(BIG, COMPLETIONS)]
-        measure_queries(run, sites)
-        measure_pages(run, sites[-1], env, args.rounds, args.seconds)
+        if "queries" not in args.skip:
+            measure_queries(run, sites)
+        if "pages" not in args.skip:
+            measure_pages(run, sites[-1], env, args.rounds, args.seconds)
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)

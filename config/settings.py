@@ -114,8 +114,9 @@ DATABASES = {
         DATABASE_URL, conn_max_age=envint("DATABASE_CONN_MAX_AGE", 600), conn_health_checks=True
     )
 }
+# Connections persist (CONN_MAX_AGE) on SQLite too: opening one and running the PRAGMAs above
+# on every request would cost about as much as a lesson page's own queries.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
     DATABASES["default"]["TEST"] = {"NAME": env("DJANGO_TEST_SQLITE_NAME") or None}
 

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from courses.models import Lesson, Section
+from courses.outline_html import OutlineHTML
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,13 @@ class Outline:
     def first(self):
         return self.lessons[0] if self.lessons else None
 
+    def html(self, *, descriptions=False):
+        """The outline's list markup with holes for a learner's progress, written on first use."""
+        built = self.__dict__.setdefault("_html", {})
+        if descriptions not in built:
+            built[descriptions] = OutlineHTML(self, descriptions=descriptions)
+        return built[descriptions]
+
     def lesson_by_doc_id(self, doc_id):
         return next((item for item in self.published.values() if item.doc_id == doc_id), None)
 
@@ -114,14 +122,36 @@ def outline_cache_key(course):
     return f"outline:{course.pk}:{course.content_version}:{course.created_at.timestamp()}"
 
 
+# The outline each course had at its latest version seen by this process. Unpickling a large
+# outline from the cache on every request would cost more than the rest of the page.
+_outlines = {}
+
+
 def get_outline(course):
-    """The course's outline from the cache, built (two queries) on a miss."""
+    """The course's outline: this process's copy, else the cache's, else built (two queries)."""
     key = outline_cache_key(course)
+    known_key, outline = _outlines.get(course.pk, (None, None))
+    if known_key == key:
+        return outline
     outline = cache.get(key)
     if outline is None:
         outline = build_outline(course)
         cache.set(key, outline, timeout=None)
+    _outlines[course.pk] = (key, outline)
     return outline
+
+
+OUTLINE_LESSON_FIELDS = (
+    "id",
+    "doc_id",
+    "path",
+    "title",
+    "sidebar_label",
+    "section_id",
+    "order",
+    "content_hash",
+    "unlisted",
+)
 
 
 def build_outline(course):
@@ -137,7 +167,8 @@ def build_outline(course):
         for section in Section.objects.filter(course=course, archived=False).order_by("order")
     }
     published = {}
-    for lesson in Lesson.objects.published().filter(course=course).order_by("order", "id"):
+    rows = Lesson.objects.published().filter(course=course).order_by("order", "id")
+    for lesson in rows.only(*OUTLINE_LESSON_FIELDS):
         published[lesson.id] = OutlineLesson(
             id=lesson.id,
             doc_id=lesson.doc_id,

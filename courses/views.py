@@ -35,7 +35,7 @@ def get_course(course_slug):
 def get_published_lesson(course_slug, lesson_path):
     """A lesson a learner may open: drafts and archived lessons are 404, unlisted ones open."""
     return get_object_or_404(
-        Lesson.objects.published().select_related("course", "section"),
+        Lesson.objects.published().select_related("course"),
         course__slug=course_slug,
         path=lesson_path,
     )

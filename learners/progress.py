@@ -104,9 +104,6 @@ class CourseProgress:
             return "Continue"
         return "Start course"
 
-    def section_done(self, section):
-        return len(section.lesson_ids & self.done_ids)
-
 
 def course_progress(user, course, completed=None):
     """`user`'s progress in `course`; `completed` may be passed in when already fetched."""

@@ -57,10 +57,17 @@ def course_summary(context, course, total):
     return CourseSummary(course=course, done=counts.get(course.pk, 0), total=total)
 
 
-@register.simple_tag
-def section_done(course_progress, section):
-    """How many of the section's lessons (nested sections included) the learner completed."""
-    return course_progress.section_done(section)
+@register.simple_tag(takes_context=True)
+def outline_list(context, course_progress, current=None, open_sections=None, descriptions=False):
+    """The course outline with the learner's checkmarks, badges and section counts: the
+    `current` lesson id marked, the sections in `open_sections` unfolded (all by default)."""
+    return course_progress.outline.html(descriptions=descriptions).render(
+        done_ids=course_progress.done_ids,
+        updated_ids=course_progress.updated_ids,
+        signed_in=context["user"].is_authenticated,
+        current_id=current,
+        open_ids=open_sections,
+    )
 
 
 @register.simple_tag(takes_context=True)

@@ -1,0 +1,159 @@
+"""The outline as HTML: the course page's contents and the lesson page's sidebar.
+
+A large course makes a long list (1,000 lessons, 1,000 list items), and rendering it through
+template includes costs tens of milliseconds a page. So the markup is written once per
+outline (and so once per course version) with holes in it, and each request only fills the
+holes with one learner's state: per lesson the done or not-done variant of its item, per
+section whether it is open and how many of its lessons are done.
+
+The sidebar of a large course lists only the lessons of the open sections; every other
+section is one link to its first page. Docusaurus, too, renders a collapsed category's items
+only once it is opened, so a lesson page weighs about the same whatever the course's size.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+# Up to this many listed lessons, the sidebar lists every lesson, folded sections included.
+FULL_SIDEBAR_LESSONS = 100
+
+
+@dataclass(frozen=True)
+class _Lesson:
+    id: int
+    todo: str
+    done: str
+    item: object
+
+
+@dataclass(frozen=True)
+class _Section:
+    section: object
+    name: str
+    parts: list
+    first_url: str
+
+
+class OutlineHTML:
+    """The outline's nested list, ready to be filled in by `render`."""
+
+    def __init__(self, outline, *, descriptions=False):
+        self.descriptions = descriptions
+        self.fold = outline.total > FULL_SIDEBAR_LESSONS
+        self.parts = self.list_parts(outline.entries, nested=False)
+
+    def render(
+        self,
+        *,
+        done_ids=frozenset(),
+        updated_ids=frozenset(),
+        signed_in=False,
+        current_id=None,
+        open_ids=None,
+    ):
+        """The list for one learner: checkmarks for `done_ids`, "updated" badges for
+        `updated_ids`, counts when `signed_in`, the current lesson marked, the sections in
+        `open_ids` unfolded (all of them when `open_ids` is None)."""
+        html = []
+        state = (done_ids, updated_ids, signed_in, current_id, open_ids)
+        self.render_parts(self.parts, html, state)
+        return mark_safe("".join(html))  # noqa: S308 - every text in it went through escape()
+
+    def render_parts(self, parts, html, state):
+        done_ids, updated_ids, _, current_id, _ = state
+        for part in parts:
+            if part.__class__ is str:
+                html.append(part)
+            elif part.__class__ is _Section:
+                self.render_section(part, html, state)
+            elif part.id == current_id or part.id in updated_ids:
+                html.append(
+                    lesson_item(
+                        part.item,
+                        done=part.id in done_ids,
+                        updated=part.id in updated_ids,
+                        current=part.id == current_id,
+                    )
+                )
+            else:
+                html.append(part.done if part.id in done_ids else part.todo)
+
+    def render_section(self, part, html, state):
+        done_ids, _, signed_in, _, open_ids = state
+        section = part.section
+        count = section_count(section, done_ids) if signed_in else ""
+        is_open = open_ids is None or section.id in open_ids
+        if not is_open and self.fold:
+            html += [
+                '<li class="outline__section outline__section--folded">',
+                f'<a class="outline__section-link" href="{part.first_url}">',
+                part.name,
+                count,
+                "</a></li>",
+            ]
+            return
+        html += [
+            '<li class="outline__section"><details open>'
+            if is_open
+            else '<li class="outline__section"><details>',
+            f"<summary>{part.name}{count}</summary>",
+            self.description(section),
+        ]
+        self.render_parts(part.parts, html, state)
+        html.append("</details></li>")
+
+    def description(self, section):
+        if not (self.descriptions and section.description):
+            return ""
+        return f'<p class="outline__description">{escape(section.description)}</p>'
+
+    def list_parts(self, entries, *, nested):
+        nested_class = " outline--nested" if nested else ""
+        parts = [f'<ol class="outline{nested_class}">']
+        for entry in entries:
+            if entry.is_section:
+                parts.append(
+                    _Section(
+                        section=entry,
+                        name=f'<span class="outline__section-name">{escape(entry.title)}</span>',
+                        parts=self.list_parts(entry.entries, nested=True),
+                        first_url=escape(entry.index_url or first_lesson(entry).url),
+                    )
+                )
+            else:
+                parts.append(
+                    _Lesson(
+                        entry.id,
+                        todo=lesson_item(entry, done=False),
+                        done=lesson_item(entry, done=True),
+                        item=entry,
+                    )
+                )
+        parts.append("</ol>")
+        return parts
+
+
+def first_lesson(section):
+    entry = section.entries[0]
+    return first_lesson(entry) if entry.is_section else entry
+
+
+def section_count(section, done_ids):
+    done, total = len(section.lesson_ids & done_ids), len(section.lesson_ids)
+    return f'<span class="outline__count">{done} of {total}</span>'
+
+
+def lesson_item(item, *, done, updated=False, current=False):
+    """One lesson of the outline: a link with its checkmark, label and badges."""
+    done_class = " outline__lesson--done" if done else ""
+    current_attribute = ' aria-current="page"' if current else ""
+    mark = "✓" if done else "○"
+    completed = '<span class="visually-hidden"> (completed)</span>' if done else ""
+    badge = ' <span class="badge">updated</span>' if updated else ""
+    return (
+        f'<li class="outline__lesson{done_class}"><a href="{escape(item.url)}"{current_attribute}>'
+        f'<span class="outline__mark" aria-hidden="true">{mark}</span>'
+        f'<span class="outline__label">{escape(item.label)}{completed}{badge}</span></a></li>'
+    )
