@@ -176,7 +176,7 @@ def count_completions():
 def gunicorn(env, port, workers, threads, log_path):
     """A gunicorn serving config.wsgi on 127.0.0.1:`port`, stopped on the way out."""
     command = [
-        str(PROJECT_DIR / ".venv" / "bin" / "gunicorn"),
+        str(Path(sys.executable).parent / "gunicorn"),
         "config.wsgi",
         f"--workers={workers}",
         f"--threads={threads}",
