@@ -188,7 +188,7 @@ def test_html_in_frontmatter_is_shown_as_text_on_the_lesson_page(client, course)
     assert texts(html, "h1") == [LESSON_TITLE]
     assert texts(html, "title") == [f"{LESSON_TITLE} · {COURSE_TITLE} · Coursebook"]
     assert texts(html, "p", "lesson-description") == [LESSON_DESCRIPTION]
-    assert any(LESSON_LABEL in text for text in texts(html, "nav", None))
+    assert any(LESSON_LABEL in text for text in texts(html, "nav"))
     on_this_page = texts(html, "aside", "lesson-toc")[0]
     assert "<img src=x onerror=alert('toc')> A heading with a tag in it" in on_this_page
 
@@ -210,9 +210,9 @@ def test_html_in_a_leading_heading_title_is_shown_as_text(client, course):
 def test_learner_pages_and_messages_show_hostile_titles_as_text(learner_client, course):
     lesson = Lesson.objects.get(course=course, path="frontmatter/html-in-title")
     complete = reverse("learners:complete", args=[course.slug, lesson.path])
+    next_lesson = Lesson.objects.get(course=course, order=lesson.order + 1)
     response = learner_client.post(complete, follow=True)
-    [(next_url, _)] = response.redirect_chain
-    next_lesson = Lesson.objects.get(course=course, path=next_url.split("/", 3)[3].strip("/"))
+    assert response.redirect_chain == [(next_lesson.get_absolute_url(), 302)]
     html = response.content.decode()
     forms = [
         reverse("learners:complete", args=[course.slug, next_lesson.path]),
