@@ -82,3 +82,12 @@ def test_a_lesson_with_a_broken_image_still_imports_and_renders(client, tmp_path
     html = response.content.decode()
     assert "Text before." in html and "Text after." in html
     assert 'alt="the diagram"' in html
+
+
+def test_a_form_without_its_csrf_token_gets_a_page_in_the_site_look(db, learner):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(learner)
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 403
+    assert b"This form has expired" in response.content
+    assert b"Skip to content" in response.content
