@@ -18,10 +18,13 @@ import datetime
 import hashlib
 import json
 import math
+import multiprocessing
 import os
 import posixpath
 import re
+import sys
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import version
@@ -1098,6 +1101,47 @@ def _render_source(lesson, links, key, where):
     return result
 
 
+# From this many lessons to render, rendering is spread over worker processes (on Linux, where
+# they fork), each taking chunks of this many lessons at a time.
+PARALLEL_RENDER_FROM = 64
+PARALLEL_RENDER_CHUNK = 16
+
+
+def _render_all(jobs, links):
+    """The _Render of each (lesson, render key, where) job, in order. Rendering is most of
+    an import's time, so a large batch is shared out to one worker process per CPU core."""
+    workers = _render_workers(len(jobs))
+    if workers < 2:
+        for lesson, key, where in jobs:
+            yield _render_source(lesson, links, key, where)
+        return
+    # Forked workers start with every module already imported, so they cost milliseconds.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_set_worker_links, initargs=(links,)
+    ) as pool:
+        yield from pool.map(_render_job, jobs, chunksize=PARALLEL_RENDER_CHUNK)
+
+
+def _render_workers(lesson_count):
+    if lesson_count < PARALLEL_RENDER_FROM or not sys.platform.startswith("linux"):
+        return 1
+    return min(len(os.sched_getaffinity(0)), lesson_count // PARALLEL_RENDER_CHUNK)
+
+
+_worker_links = None
+
+
+def _set_worker_links(links):
+    global _worker_links  # one course's links, kept by each worker process
+    _worker_links = links
+
+
+def _render_job(job):
+    lesson, key, where = job
+    return _render_source(lesson, _worker_links, key, where)
+
+
 def _problem_target(message):
     """The renderer says "broken link: <target>"; the report shows just the target."""
     return message.split(": ", 1)[-1]
@@ -1539,9 +1583,11 @@ def sync_course(
     def plan(state):
         needed = [x for x in source.lessons if _needs_render(x, state, keys, force)]
         missing = [x for x in needed if x.doc_id not in renders]
-        for done, lesson in enumerate(missing, start=1):
-            where = f"{Path(source.source_dir).name}/{lesson.source_path}"
-            renders[lesson.doc_id] = _render_source(lesson, links, keys[lesson.doc_id], where)
+        folder_name = Path(source.source_dir).name
+        jobs = [(x, keys[x.doc_id], f"{folder_name}/{x.source_path}") for x in missing]
+        made = _render_all(jobs, links)
+        for done, (lesson, render) in enumerate(zip(missing, made, strict=True), start=1):
+            renders[lesson.doc_id] = render
             if on_progress is not None:
                 on_progress(source.slug, done, len(missing))
         report = CourseReport(source.slug, source.source_dir, dry_run=dry_run)
