@@ -122,6 +122,10 @@ def outline_cache_key(course):
     return f"outline:{course.pk}:{course.content_version}:{course.created_at.timestamp()}"
 
 
+# A new content version makes a new key, so old outlines are never read again: they expire
+# rather than fill a shared cache (Redis) for good.
+OUTLINE_CACHE_SECONDS = 24 * 60 * 60
+
 # The outline each course had at its latest version seen by this process. Unpickling a large
 # outline from the cache on every request would cost more than the rest of the page.
 _outlines = {}
@@ -136,7 +140,7 @@ def get_outline(course):
     outline = cache.get(key)
     if outline is None:
         outline = build_outline(course)
-        cache.set(key, outline, timeout=None)
+        cache.set(key, outline, timeout=OUTLINE_CACHE_SECONDS)
     _outlines[course.pk] = (key, outline)
     return outline
 
