@@ -474,6 +474,7 @@ def measure_pages(run, site, env, rounds, seconds):
         run.notes.append("pages: wrk not found (apt-get install wrk); throughput not measured")
         return None
     client = signed_in_client(site.user)
+    client.get(site.urls["catalogue"])  # a browser has the CSRF cookie after its first page
     cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
     targets = {"minimal": "/bench/minimal/", "empty": "/bench/signed-in/"}
     targets.update({page: site.urls[page] for page in PAGES if page in site.urls})
