@@ -1,6 +1,6 @@
 """`make bench`: Coursebook's performance figures, each against a baseline from the same run.
 
-    .venv/bin/python bench/run.py [--rounds N] [--seconds S] [--keep]
+    .venv/bin/python bench/run.py [--rounds N] [--seconds S] [--keep] [--skip PART]
 
 Everything happens in a temporary folder: generated courses of 10, 100 and 1,000 lessons,
 a fresh SQLite database, collected static files. The run measures
@@ -9,14 +9,17 @@ a fresh SQLite database, collected static files. The run measures
   `markdown.markdown` (no extensions) on the same files; an unchanged re-import; and an
   import with one changed file;
 - queries per page (catalogue, course, lesson, dashboard, search) at 10 and 1,000 lessons,
-  with an empty outline cache, through Django's test client;
+  through Django's test client, with an empty outline cache and again with it filled;
 - throughput of the signed-in lesson, course and search pages of the 1,000-lesson course
   under gunicorn (production settings, 2 sync workers) against a minimal Django view served
-  by the same gunicorn through the same middleware, alternated in rounds with wrk;
+  by the same gunicorn through the same middleware, alternated in rounds with wrk; and, for
+  reference, an empty page on the site's base template for the same signed-in learner;
 - the peak RSS of a gunicorn worker after all of that.
 
-Timed figures take the best of several alternated repeats, so a busy machine hurts the
-baseline and the figure alike. The table is printed; all numbers go to bench/out/results.json.
+Import timings are the best of several repeats alternated with their baseline, page ratios
+the median over rounds of each page against the minimal view of the same round, so a busy
+machine hurts the baseline and the figure alike. The table is printed; every number goes to
+bench/out/results.json.
 """
 
 import argparse
