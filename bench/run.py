@@ -470,64 +470,105 @@ def wrk(wrk_path, server, path, cookie, seconds):
     return rate, cpu / max(requests, 1) * 1000
 
 
-def measure_pages(run, site, env, rounds, seconds):
+@dataclass
+class Target:
+    """One URL wrk loads, as one signed-in learner."""
+
+    label: str
+    path: str
+    cookie: str
+    target: float | None = None
+    rates: list = field(default_factory=list)
+    cpu_ms: list = field(default_factory=list)
+
+
+def browser_cookies(site):
+    """The cookies a signed-in learner's browser sends: session and CSRF token."""
+    client = signed_in_client(site.user)
+    client.get(site.urls["catalogue"])
+    return "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
+
+
+def page_targets(sites):
+    """The minimal view first, then the reference pages, then the pages with targets."""
+    small, big = sites
+    small_cookie, big_cookie = browser_cookies(small), browser_cookies(big)
+    targets = [
+        Target("minimal view", "/bench/minimal/", big_cookie),
+        Target("pages: signed-in empty page (reference)", "/bench/signed-in/", big_cookie),
+    ]
+    for page in ("lesson", "course"):
+        targets.append(
+            Target(
+                f"pages: signed-in {page} page, {small.size} lessons (reference)",
+                small.urls[page],
+                small_cookie,
+            )
+        )
+    for page in PAGES:
+        if page in big.urls:
+            targets.append(
+                Target(
+                    f"pages: signed-in {page} page, {big.size:,} lessons",
+                    big.urls[page],
+                    big_cookie,
+                    THROUGHPUT_TARGETS[page],
+                )
+            )
+    return targets
+
+
+def measure_pages(run, sites, env, rounds, seconds):
     print("Pages under gunicorn", flush=True)
     wrk_path = find_wrk()
     if wrk_path is None:
         run.notes.append("pages: wrk not found (apt-get install wrk); throughput not measured")
-        return None
-    client = signed_in_client(site.user)
-    client.get(site.urls["catalogue"])  # a browser has the CSRF cookie after its first page
-    cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
-    targets = {"minimal": "/bench/minimal/", "empty": "/bench/signed-in/"}
-    targets.update({page: site.urls[page] for page in PAGES if page in site.urls})
+        return
+    targets = page_targets(sites)
+    minimal = targets[0]
     server = Gunicorn(env)
     try:
-        for name, path in targets.items():
-            status, body = server.get(path, cookie)
-            if status != 200 or (name != "minimal" and site.user.username not in body):
-                raise SystemExit(f"{path} answered {status} or not signed in")
-            wrk(wrk_path, server, path, cookie, 1)  # warm the caches and the connections
-        rates = {name: [] for name in targets}
-        cpu = {name: [] for name in targets}
+        for target in targets:
+            status, body = server.get(target.path, target.cookie)
+            if status != 200 or (target is not minimal and "Sign out" not in body):
+                raise SystemExit(f"{target.path} answered {status} or not signed in")
+            wrk(wrk_path, server, target.path, target.cookie, 1)  # warm caches, connections
         for _ in range(rounds):  # A/B/A/B: every page runs next to its baseline, every round
-            for name, path in targets.items():
-                rate, cpu_ms = wrk(wrk_path, server, path, cookie, seconds)
-                rates[name].append(rate)
-                cpu[name].append(cpu_ms)
+            for target in targets:
+                rate, cpu_ms = wrk(wrk_path, server, target.path, target.cookie, seconds)
+                target.rates.append(rate)
+                target.cpu_ms.append(cpu_ms)
         peak_rss = server.peak_rss_mb()
     finally:
         server.stop()
 
-    minimal = statistics.median(rates["minimal"])
-    for name in targets:
-        if name == "minimal":
-            continue
-        ratios = [page / base for page, base in zip(rates[name], rates["minimal"], strict=True)]
+    baseline = statistics.median(minimal.rates)
+    run.notes.append(
+        f"minimal view: {baseline:,.0f} req/s, "
+        f"{statistics.median(minimal.cpu_ms):.2f} ms of worker CPU per request"
+    )
+    for target in targets[1:]:
+        ratios = [page / base for page, base in zip(target.rates, minimal.rates, strict=True)]
         ratio = statistics.median(ratios)
-        target = THROUGHPUT_TARGETS.get(name)
-        if name == "empty":
-            label = "pages: signed-in empty page (reference)"
-        else:
-            label = f"pages: signed-in {name} page, {site.size:,} lessons"
+        cpu_ms = statistics.median(target.cpu_ms)
         run.add(
             Figure(
-                name=label,
-                measured=statistics.median(rates[name]),
-                baseline=minimal,
+                name=target.label,
+                measured=statistics.median(target.rates),
+                baseline=baseline,
                 ratio=ratio,
-                target=f"≥ {target}×" if target else "-",
-                passed=ratio >= target if target else None,
+                target=f"≥ {target.target}×" if target.target else "-",
+                passed=ratio >= target.target if target.target else None,
                 unit="req/s",
-                shown=f"{statistics.median(rates[name]):,.0f} req/s",
-                shown_baseline=f"{minimal:,.0f} req/s minimal",
+                shown=f"{statistics.median(target.rates):,.0f} req/s ({cpu_ms:.1f} ms CPU)",
+                shown_baseline=f"{baseline:,.0f} req/s minimal",
                 details={
-                    "path": targets[name],
-                    "rates": rates[name],
-                    "minimal_rates": rates["minimal"],
+                    "path": target.path,
+                    "rates": target.rates,
+                    "minimal_rates": minimal.rates,
                     "round_ratios": ratios,
-                    "worker_cpu_ms_per_request": statistics.median(cpu[name]),
-                    "minimal_worker_cpu_ms_per_request": statistics.median(cpu["minimal"]),
+                    "worker_cpu_ms_per_request": cpu_ms,
+                    "minimal_worker_cpu_ms_per_request": statistics.median(minimal.cpu_ms),
                 },
             )
         )
@@ -543,7 +584,6 @@ def measure_pages(run, site, env, rounds, seconds):
             shown=f"{peak_rss:.0f} MB",
         )
     )
-    return peak_rss
 
 
 # Report ---------------------------------------------------------------------------------------
@@ -622,7 +662,7 @@ def main():
         if "queries" not in args.skip:
             measure_queries(run, sites)
         if "pages" not in args.skip:
-            measure_pages(run, sites[-1], env, args.rounds, args.seconds)
+            measure_pages(run, sites, env, args.rounds, args.seconds)
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
