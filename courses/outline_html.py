@@ -8,7 +8,7 @@ section whether it is open and how many of its lessons are done.
 
 The sidebar of a large course lists only the lessons of the open sections; every other
 section is one link to its first page. Docusaurus, too, renders a collapsed category's items
-only once it is opened, so a lesson page weighs about the same whatever the course's size.
+only once it is opened, so a lesson page stays small whatever the size of the course.
 """
 
 from dataclasses import dataclass
@@ -23,7 +23,7 @@ FULL_SIDEBAR_LESSONS = 100
 @dataclass(frozen=True)
 class _Lesson:
     id: int
-    todo: str
+    not_done: str
     done: str
     item: object
 
@@ -78,7 +78,7 @@ class OutlineHTML:
                     )
                 )
             else:
-                html.append(part.done if part.id in done_ids else part.todo)
+                html.append(part.done if part.id in done_ids else part.not_done)
 
     def render_section(self, part, html, state):
         done_ids, _, signed_in, _, open_ids = state
@@ -126,7 +126,7 @@ class OutlineHTML:
                 parts.append(
                     _Lesson(
                         entry.id,
-                        todo=lesson_item(entry, done=False),
+                        not_done=lesson_item(entry, done=False),
                         done=lesson_item(entry, done=True),
                         item=entry,
                     )
