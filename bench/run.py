@@ -654,8 +654,8 @@ def main():
         course_dirs = {size: generate.write_course(folder / "content", size) for size in SIZES}
         setup_django()
         if "import" in args.skip:
-            for folder in course_dirs.values():
-                timed_import(folder)
+            for course_dir in course_dirs.values():
+                timed_import(course_dir)
         else:
             measure_import(run, course_dirs)
         sites = [make_site(SIZES[0], SIZES[0] // 2), make_site(BIG, COMPLETIONS)]
