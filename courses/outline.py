@@ -3,6 +3,7 @@ version and kept in the cache, so pages cost the same few queries whatever the c
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.cache import cache
 from django.urls import reverse
@@ -48,6 +49,7 @@ class OutlineSection:
 @dataclass
 class Outline:
     course_id: int
+    course_url: str
     # Top-level lessons and sections, interleaved in reading order.
     entries: list
     # Listed lessons in reading order.
@@ -61,16 +63,21 @@ class Outline:
     def total(self):
         return len(self.lessons)
 
+    @cached_property
+    def listed_ids(self):
+        return frozenset(item.id for item in self.lessons)
+
     @property
     def first(self):
         return self.lessons[0] if self.lessons else None
 
-    def html(self, *, descriptions=False):
-        """The outline's list markup with holes for a learner's progress, written on first use."""
+    def html(self, *, contents=False):
+        """The outline's list markup with holes for a learner's progress, written on first use:
+        the lesson page's sidebar, or with `contents` the course page's."""
         built = self.__dict__.setdefault("_html", {})
-        if descriptions not in built:
-            built[descriptions] = OutlineHTML(self, descriptions=descriptions)
-        return built[descriptions]
+        if contents not in built:
+            built[contents] = OutlineHTML(self, contents=contents)
+        return built[contents]
 
     def lesson_by_doc_id(self, doc_id):
         return next((item for item in self.published.values() if item.doc_id == doc_id), None)
@@ -99,6 +106,9 @@ class Outline:
             chain.append(section)
             section = self.sections_by_id.get(section.parent_id)
         return chain[::-1]
+
+    def section_chain_ids(self, section_id):
+        return {section.id for section in self.section_chain(section_id)}
 
     def lessons_from(self, lesson_id):
         """Listed lessons starting at `lesson_id` (or the next listed one after it), then
@@ -199,6 +209,7 @@ def build_outline(course):
 
     return Outline(
         course_id=course.pk,
+        course_url=course.get_absolute_url(),
         entries=_arrange(top_entries),
         lessons=lessons,
         published=published,

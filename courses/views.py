@@ -63,9 +63,9 @@ def lesson(request, course_slug, lesson_path):
     context = {
         "course": lesson.course,
         "lesson": lesson,
+        "lesson_url": outline.published[lesson.id].url,
         "outline": outline,
         "sections": sections,
-        "open_section_ids": {section.id for section in sections},
         "previous": outline.previous_link(lesson),
         "next": outline.next_link(lesson),
         "toc": [] if lesson.hide_table_of_contents else lesson.toc,

@@ -52,7 +52,7 @@ class CourseProgress:
 
     @cached_property
     def done(self):
-        return sum(1 for item in self.outline.lessons if item.id in self.completed)
+        return len(self.outline.listed_ids & self.done_ids)
 
     @property
     def total(self):

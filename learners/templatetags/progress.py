@@ -58,15 +58,37 @@ def course_summary(context, course, total):
 
 
 @register.simple_tag(takes_context=True)
-def outline_list(context, course_progress, current=None, open_sections=None, descriptions=False):
-    """The course outline with the learner's checkmarks, badges and section counts: the
-    `current` lesson id marked, the sections in `open_sections` unfolded (all by default)."""
-    return course_progress.outline.html(descriptions=descriptions).render(
+def outline_list(context, course_progress, current):
+    """The lesson page's sidebar: the course outline with the learner's checkmarks, badges and
+    section counts, the `current` lesson marked and its sections unfolded."""
+    outline = course_progress.outline
+    return outline.html().render(
         done_ids=course_progress.done_ids,
         updated_ids=course_progress.updated_ids,
         signed_in=context["user"].is_authenticated,
-        current_id=current,
-        open_ids=open_sections,
+        current_id=current.id,
+        open_ids=outline.section_chain_ids(current.section_id),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def course_contents(context, course_progress):
+    """The course page's contents. A large course lists the lessons of the section the
+    learner reads next, and of the one asked for with ?section=; the rest fold to links."""
+    outline = course_progress.outline
+    html = outline.html(contents=True)
+    open_ids = None
+    if html.fold:
+        next_lesson = course_progress.next_lesson
+        open_ids = outline.section_chain_ids(next_lesson.section_id if next_lesson else None)
+        asked_for = context["request"].GET.get("section", "")
+        if asked_for.isascii() and asked_for.isdigit():
+            open_ids |= outline.section_chain_ids(int(asked_for))
+    return html.render(
+        done_ids=course_progress.done_ids,
+        updated_ids=course_progress.updated_ids,
+        signed_in=context["user"].is_authenticated,
+        open_ids=open_ids,
     )
 
 
@@ -75,16 +97,3 @@ def record_last_lesson(context, lesson):
     """Remember the lesson as where the signed-in learner is; writes only on a change."""
     progress.record_last_lesson(context["user"], lesson)
     return ""
-
-
-@register.inclusion_tag("learners/_complete_form.html", takes_context=True)
-def complete_form(context, lesson, course_progress):
-    """Mark complete / Completed + Mark incomplete / Sign in to track your progress."""
-    return {
-        "user": context["user"],
-        "csrf_token": context.get("csrf_token"),
-        "lesson": lesson,
-        "lesson_url": lesson.get_absolute_url(),
-        "is_done": lesson.pk in course_progress.completed,
-        "is_updated": lesson.pk in course_progress.updated_ids,
-    }
