@@ -6,9 +6,10 @@ outline (and so once per course version) with holes in it, and each request only
 holes with one learner's state: per lesson the done or not-done variant of its item, per
 section whether it is open and how many of its lessons are done.
 
-The sidebar of a large course lists only the lessons of the open sections; every other
-section is one link to its first page. Docusaurus, too, renders a collapsed category's items
-only once it is opened, so a lesson page stays small whatever the size of the course.
+A large course lists only the lessons of the open sections; every other section is one
+link: in the sidebar to its first page, on the course page to the course page with that
+section open. Docusaurus, too, renders a collapsed category's items only once it is opened,
+so pages stay small whatever the size of the course.
 """
 
 from dataclasses import dataclass
@@ -16,8 +17,8 @@ from dataclasses import dataclass
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-# Up to this many listed lessons, the sidebar lists every lesson, folded sections included.
-FULL_SIDEBAR_LESSONS = 100
+# Up to this many listed lessons, outlines list every lesson, folded sections included.
+FULL_OUTLINE_LESSONS = 100
 
 
 @dataclass(frozen=True)
@@ -33,15 +34,17 @@ class _Section:
     section: object
     name: str
     parts: list
-    first_url: str
+    folded_url: str
 
 
 class OutlineHTML:
     """The outline's nested list, ready to be filled in by `render`."""
 
-    def __init__(self, outline, *, descriptions=False):
-        self.descriptions = descriptions
-        self.fold = outline.total > FULL_SIDEBAR_LESSONS
+    def __init__(self, outline, *, contents=False):
+        # The course page's contents show section descriptions, and unfold sections in place.
+        self.contents = contents
+        self.course_url = outline.course_url
+        self.fold = outline.total > FULL_OUTLINE_LESSONS
         self.parts = self.list_parts(outline.entries, nested=False)
 
     def render(
@@ -87,17 +90,19 @@ class OutlineHTML:
         is_open = open_ids is None or section.id in open_ids
         if not is_open and self.fold:
             html += [
-                '<li class="outline__section outline__section--folded">',
-                f'<a class="outline__section-link" href="{part.first_url}">',
+                '<li class="outline__section outline__section--folded"',
+                f' id="section-{section.id}">',
+                f'<a class="outline__section-link" href="{part.folded_url}">',
                 part.name,
                 count,
-                "</a></li>",
+                "</a>",
+                self.description(section),
+                "</li>",
             ]
             return
         html += [
-            '<li class="outline__section"><details open>'
-            if is_open
-            else '<li class="outline__section"><details>',
+            f'<li class="outline__section" id="section-{section.id}">',
+            "<details open>" if is_open else "<details>",
             f"<summary>{part.name}{count}</summary>",
             self.description(section),
         ]
@@ -105,9 +110,14 @@ class OutlineHTML:
         html.append("</details></li>")
 
     def description(self, section):
-        if not (self.descriptions and section.description):
+        if not (self.contents and section.description):
             return ""
         return f'<p class="outline__description">{escape(section.description)}</p>'
+
+    def folded_url(self, section):
+        if self.contents:
+            return escape(f"{self.course_url}?section={section.id}#section-{section.id}")
+        return escape(section.index_url or first_lesson(section).url)
 
     def list_parts(self, entries, *, nested):
         nested_class = " outline--nested" if nested else ""
@@ -119,7 +129,7 @@ class OutlineHTML:
                         section=entry,
                         name=f'<span class="outline__section-name">{escape(entry.title)}</span>',
                         parts=self.list_parts(entry.entries, nested=True),
-                        first_url=escape(entry.index_url or first_lesson(entry).url),
+                        folded_url=self.folded_url(entry),
                     )
                 )
             else:
