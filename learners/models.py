@@ -38,7 +38,12 @@ class Completion(models.Model):
             models.UniqueConstraint(fields=["user", "lesson"], name="unique_completion"),
         ]
         indexes = [
-            models.Index(fields=["user", "course"], name="completion_user_course"),
+            # Covers a learner's progress in a course (lesson ids and the hashes they were
+            # read in), so every course and lesson page reads the index alone.
+            models.Index(
+                fields=["user", "course", "lesson", "content_hash"],
+                name="completion_user_progress",
+            ),
             models.Index(fields=["user", "-completed_at"], name="completion_user_recent"),
         ]
 
