@@ -13,7 +13,8 @@ a fresh SQLite database, collected static files. The run measures
 - throughput of the signed-in lesson, course and search pages of the 1,000-lesson course
   under gunicorn (production settings, 2 sync workers) against a minimal Django view served
   by the same gunicorn through the same middleware, alternated in rounds with wrk; and, for
-  reference, an empty page on the site's base template for the same signed-in learner;
+  reference, a small template with one query and a CSRF form, and an empty page on the
+  site's base template for the same signed-in learner;
 - the peak RSS of a gunicorn worker after all of that.
 
 Import timings are the best of several repeats alternated with their baseline, page ratios
@@ -478,6 +479,7 @@ class Target:
     path: str
     cookie: str
     target: float | None = None
+    signed_in: bool = True
     rates: list = field(default_factory=list)
     cpu_ms: list = field(default_factory=list)
 
@@ -494,7 +496,13 @@ def page_targets(sites):
     small, big = sites
     small_cookie, big_cookie = browser_cookies(small), browser_cookies(big)
     targets = [
-        Target("minimal view", "/bench/minimal/", big_cookie),
+        Target("minimal view", "/bench/minimal/", big_cookie, signed_in=False),
+        Target(
+            "pages: one-query page with a CSRF form (reference)",
+            "/bench/one-query/",
+            big_cookie,
+            signed_in=False,
+        ),
         Target("pages: signed-in empty page (reference)", "/bench/signed-in/", big_cookie),
     ]
     for page in ("lesson", "course"):
@@ -530,7 +538,7 @@ def measure_pages(run, sites, env, rounds, seconds):
     try:
         for target in targets:
             status, body = server.get(target.path, target.cookie)
-            if status != 200 or (target is not minimal and "Sign out" not in body):
+            if status != 200 or (target.signed_in and "Sign out" not in body):
                 raise SystemExit(f"{target.path} answered {status} or not signed in")
             wrk(wrk_path, server, target.path, target.cookie, 1)  # warm caches, connections
         for _ in range(rounds):  # A/B/A/B: every page runs next to its baseline, every round
