@@ -147,6 +147,9 @@ if env("REDIS_URL"):
             "LOCATION": env("REDIS_URL"),
         }
     }
+    # A cache every app server shares can hold sessions: each signed-in request reads its
+    # session from Redis instead of the database, which still keeps every write.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("DJANGO_TIME_ZONE", "UTC")

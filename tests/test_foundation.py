@@ -85,6 +85,21 @@ def test_a_bad_boolean_setting_says_what_to_set():
     assert "Set DJANGO_DEBUG to true or false" in result.stderr
 
 
+def test_sessions_are_read_from_redis_only_when_the_cache_is_shared():
+    show = "from django.conf import settings; print(settings.SESSION_ENGINE)"
+    local = run_manage("shell", "-v0", "-c", show, env={"DJANGO_DEBUG": "true"})
+    shared = run_manage(
+        "shell",
+        "-v0",
+        "-c",
+        show,
+        env={"DJANGO_DEBUG": "true", "REDIS_URL": "redis://127.0.0.1:6379/0"},
+    )
+    # Local memory is one worker's own: a session signed out in one must not live on in another.
+    assert local.stdout.strip() == "django.contrib.sessions.backends.db"
+    assert shared.stdout.strip() == "django.contrib.sessions.backends.cached_db"
+
+
 @pytest.mark.django_db
 def test_missing_page_is_a_friendly_404_in_the_site_look(client):
     response = client.get("/no/such/page/")
