@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 
 from learners.models import User
 
@@ -13,6 +14,12 @@ def plain_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache, as a freshly started server does."""
+    cache.clear()
 
 
 @pytest.fixture

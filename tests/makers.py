@@ -39,6 +39,10 @@ def make_course_with_lessons(count=3, slug="intro-course", sections=1):
     return course
 
 
+def lessons_of(course):
+    return list(Lesson.objects.filter(course=course).order_by("order"))
+
+
 def make_completions(user, lessons):
     """Mark `lessons` complete for `user`, as if read in their current version."""
     return Completion.objects.bulk_create(

@@ -3,27 +3,17 @@
 import json
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from courses.models import Lesson
 from learners.models import Completion, Enrollment
-from tests.makers import make_completions, make_course_with_lessons
+from tests.makers import lessons_of, make_completions, make_course_with_lessons
 
 DASHBOARD = reverse("learners:dashboard")
 EXPORT = reverse("learners:export")
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_outline_cache():
-    cache.clear()
-
-
-def lessons_of(course):
-    return list(Lesson.objects.filter(course=course).order_by("order"))
 
 
 def reset_url(course):

@@ -9,15 +9,11 @@ from django.urls import reverse
 
 from courses.models import Lesson
 from learners.models import Completion, Enrollment
-from tests.makers import make_completions, make_course_with_lessons
+from tests.makers import lessons_of, make_completions, make_course_with_lessons
 
 pytestmark = pytest.mark.django_db
 
 EXPORT = reverse("learners:export")
-
-
-def lessons_of(course):
-    return list(Lesson.objects.filter(course=course).order_by("order"))
 
 
 def complete(client, lesson):

@@ -1,17 +1,11 @@
 """The outline markup: written once per course version, filled in per learner and page."""
 
 import pytest
-from django.core.cache import cache
 
 from courses.models import Lesson
-from tests.makers import make_completions, make_course_with_lessons
+from tests.makers import lessons_of, make_completions, make_course_with_lessons
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_outline_cache():
-    cache.clear()
 
 
 @pytest.fixture
@@ -19,10 +13,6 @@ def large_course(monkeypatch):
     """A course over the size from which the sidebar folds: 3 sections of 2 lessons."""
     monkeypatch.setattr("courses.outline_html.FULL_OUTLINE_LESSONS", 4)
     return make_course_with_lessons(count=6, sections=3)
-
-
-def lessons_of(course):
-    return list(Lesson.objects.filter(course=course).order_by("order"))
 
 
 def sidebar(html):

@@ -4,7 +4,6 @@ import threading
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.db import connection
 from django.template import Context, Template
 from django.test import Client, RequestFactory
@@ -17,20 +16,12 @@ from learners.progress import completed_lessons, course_progress
 from tests.conftest import PASSWORD
 from tests.makers import (
     bump_content_version,
+    lessons_of,
     make_completions,
     make_course,
     make_course_with_lessons,
     make_lesson,
 )
-
-
-@pytest.fixture(autouse=True)
-def empty_outline_cache():
-    cache.clear()
-
-
-def lessons_of(course):
-    return list(Lesson.objects.filter(course=course).order_by("order"))
 
 
 def complete_url(lesson):

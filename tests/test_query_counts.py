@@ -3,7 +3,6 @@ progress. The catalogue, course and lesson pages are pinned beside their other t
 (tests/test_reading_pages.py); `make bench` reports all five at 10 and 1,000 lessons."""
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from courses.models import Lesson, content_hash
@@ -16,11 +15,6 @@ pytestmark = pytest.mark.django_db
 DASHBOARD_QUERIES = 5
 # Session, user, the ranked lesson ids, the page's lessons, the learner's completions.
 SEARCH_QUERIES = 5
-
-
-@pytest.fixture(autouse=True)
-def empty_outline_cache():
-    cache.clear()
 
 
 def make_course_of(size):

@@ -10,6 +10,7 @@ from courses.models import Lesson
 from learners.models import Completion
 from tests.makers import (
     bump_content_version,
+    lessons_of,
     make_completions,
     make_course,
     make_course_with_lessons,
@@ -18,15 +19,6 @@ from tests.makers import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_outline_cache():
-    cache.clear()
-
-
-def lessons_of(course):
-    return list(Lesson.objects.filter(course=course).order_by("order"))
 
 
 def course_url(course):

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from courses.models import Lesson
 from tests.conftest import PASSWORD
-from tests.makers import make_completions, make_course_with_lessons, make_lesson
+from tests.makers import lessons_of, make_completions, make_course_with_lessons, make_lesson
 
 pytestmark = pytest.mark.browser
 
@@ -17,10 +17,6 @@ WIDE_BODY = f"""
 <div class="highlight"><pre><code>{LONG_CODE}</code></pre></div>
 <table><tr>{"".join(f"<th>Column {n}</th>" for n in range(14))}</tr></table>
 """
-
-
-def lessons_of(course):
-    return list(Lesson.objects.filter(course=course).order_by("order"))
 
 
 def sign_in(page, username, next_url="/"):
