@@ -193,22 +193,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 TRUSTED_PROXY_COUNT = envint("AXES_PROXY_COUNT", 0)
-
-
-def client_address(request):
-    """The address login throttling counts. Behind TRUSTED_PROXY_COUNT proxies it is the one
-    the outermost proxy saw: proxies append to X-Forwarded-For, so it is read from the
-    right, and a client cannot choose its own address by sending the header."""
-    from django.conf import settings
-
-    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies and len(forwarded) >= proxies and forwarded[-proxies]:
-        return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR")
-
-
-AXES_CLIENT_IP_CALLABLE = client_address
+AXES_CLIENT_IP_CALLABLE = "config.proxies.client_address"
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
