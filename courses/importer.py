@@ -39,7 +39,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from courses import rendering
+from courses import rendering, search
 from courses.models import Asset, Course, Lesson, Section, content_hash
 
 MAX_MARKDOWN_BYTES = 2 * 1024 * 1024
@@ -1049,9 +1049,10 @@ def render_body(body, *, base_dir, links, first_line=1, toc_levels=(2, 3)):
 
 @cache
 def _recipe():
-    """What else decides the HTML: this code, the renderer's, and its libraries."""
+    """What else decides the stored HTML and text: this code, the renderer's, the search's
+    reader text, and their libraries."""
     digest = hashlib.sha256()
-    for module_file in (__file__, rendering.__file__):
+    for module_file in (__file__, rendering.__file__, search.__file__):
         digest.update(Path(module_file).read_bytes())
     for package in ("markdown", "pymdown-extensions", "pygments", "nh3"):
         digest.update(version(package).encode())
@@ -1175,6 +1176,7 @@ LESSON_FIELDS = (
 RENDER_FIELDS = (
     "body_markdown",
     "body_html",
+    "body_text",
     "toc",
     "content_hash",
     "source_hash",
@@ -1254,6 +1256,7 @@ def _render_values(lesson, render, now):
     return {
         "body_markdown": lesson.body,
         "body_html": render.html,
+        "body_text": search.reader_text(lesson.body),
         "toc": render.toc,
         "content_hash": content_hash(lesson.body),
         "source_hash": render.key,

@@ -100,6 +100,9 @@ class Lesson(models.Model):
     order = models.PositiveIntegerField(default=0, help_text="Reading order in the course.")
     body_markdown = models.TextField(blank=True)
     body_html = models.TextField(blank=True, editable=False)
+    body_text = models.TextField(
+        blank=True, editable=False, help_text="The body as a reader reads it, for snippets."
+    )
     toc = models.JSONField(default=list, blank=True, editable=False)
     content_hash = models.CharField(max_length=64, blank=True, editable=False)
     tags = models.JSONField(default=list, blank=True)
@@ -135,7 +138,10 @@ class Lesson(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        from courses.search import reader_text  # courses.search imports this module
+
         self.content_hash = content_hash(self.body_markdown)
+        self.body_text = reader_text(self.body_markdown)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

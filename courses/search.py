@@ -8,7 +8,8 @@ The index lives beside the ORM model, not in it (migration 0002 creates it):
   description B, body C) with a GIN index; it can never fall behind.
 
 Both index the lesson's Markdown source (the tokenizers skip its punctuation). Snippets are cut
-and highlighted here in Python, so both databases show the same escaped text and <mark>s.
+and highlighted here in Python, so both databases show the same escaped text and <mark>s, from
+`Lesson.body_text`: the Markdown as a reader reads it (`reader_text`), stored at save and import.
 """
 
 import html
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 import snowballstemmer
 from django.db import NotSupportedError, connection, transaction
 from django.db.models.expressions import RawSQL
-from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from courses.models import Course, Lesson
 
@@ -27,8 +28,6 @@ MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 10
 SNIPPET_WORDS = 32
 SNIPPET_WORDS_BEFORE_MATCH = 8
-# A snippet shows some 200 characters past its first match; markup can take more.
-MARKDOWN_AFTER_MATCH = 1000
 
 # Letters and digits, as both databases' tokenizers split words; everything else in a query
 # (quotes, brackets, *, -, :, ^) is a separator, so no query can speak FTS syntax.
@@ -207,7 +206,8 @@ def grouped_by_course(ranked):
 def fetch_hits(lesson_ids, words):
     """Hits for `lesson_ids`, in that order, from one query."""
     lessons = Lesson.objects.filter(pk__in=lesson_ids).select_related("course", "section")
-    by_id = {lesson.pk: lesson for lesson in lessons.defer("body_html", "toc", "meta")}
+    deferred = ("body_markdown", "body_html", "toc", "meta")
+    by_id = {lesson.pk: lesson for lesson in lessons.defer(*deferred)}
     matcher = WordMatcher(words)
     return [
         Hit(
@@ -271,49 +271,52 @@ def code_text(match):
 def lesson_snippet(lesson, matcher):
     """A snippet from where the lesson matches: its body, else its description, else the
     start of the description or body (a lesson found by its title alone)."""
-    body = reader_text(markdown_through_first_match(lesson.body_markdown, matcher))
-    for text in (body, lesson.description):
-        if any(matcher.matches(word) for word in WORD.findall(text)):
-            return snippet(text, matcher)
-    return snippet(lesson.description or body, matcher)
-
-
-def markdown_through_first_match(markdown, matcher):
-    """The Markdown up to some lines past its first matching word (or its start): all that a
-    snippet shows, so a long lesson is not turned into text whole."""
-    first = next((word.end() for word in WORD.finditer(markdown) if matcher.matches(word[0])), 0)
-    cut = markdown.find("\n", first + MARKDOWN_AFTER_MATCH)
-    return markdown if cut == -1 else markdown[:cut]
+    for text in (lesson.body_text, lesson.description):
+        words, first = words_through_first_match(text, matcher)
+        if first is not None:
+            return cut_snippet(text, matcher, words, first)
+    text = lesson.description or lesson.body_text
+    return cut_snippet(text, matcher, *words_through_first_match(text, None))
 
 
 def snippet(text, matcher, size=SNIPPET_WORDS):
     """About `size` words of `text` around its first matching word, escaped, matches marked."""
-    words = list(WORD.finditer(text))
-    if not words:
-        return highlight(text, matcher)
-    first = next((n for n, word in enumerate(words) if matcher.matches(word.group())), 0)
+    words, first = words_through_first_match(text, matcher, size)
+    return cut_snippet(text, matcher, words, first or 0, size)
+
+
+def words_through_first_match(text, matcher, size=SNIPPET_WORDS):
+    """The words of `text` up to `size` past its first word matching (all words if none does;
+    the first `size` and one if `matcher` is None), and that first match's number or None.
+    The word after the last shown tells a snippet that more follows."""
+    words = []
+    first = None if matcher else 0
+    for word in WORD.finditer(text):
+        words.append(word)
+        if first is None and matcher.matches(word[0]):
+            first = len(words) - 1
+        if first is not None and len(words) > first + size:
+            break
+    return words, first
+
+
+def cut_snippet(text, matcher, words, first, size=SNIPPET_WORDS):
+    """About `size` of the `words` of `text` around word number `first`, escaped, the words
+    that match marked."""
     start = max(0, min(first - SNIPPET_WORDS_BEFORE_MATCH, len(words) - size))
     end = min(len(words), start + size)
-    cut_start = words[start].start() if start else 0
-    cut_end = words[end - 1].end() if end < len(words) else len(text)
-    return format_html(
-        "{}{}{}",
-        "… " if start else "",
-        highlight(text[cut_start:cut_end], matcher),
-        " …" if end < len(words) else "",
-    )
-
-
-def highlight(text, matcher):
-    """`text` escaped, each word matching the query wrapped in <mark>."""
-    pieces = []
-    done = 0
-    for word in WORD.finditer(text):
-        if matcher.matches(word.group()):
-            mark = format_html("<mark>{}</mark>", word.group())
-            pieces.append((text[done : word.start()], mark))
+    shown = words[start:end]
+    # Escaped and joined here rather than through format_html: a page shows hundreds of words.
+    pieces = ["… " if start else ""]
+    done = shown[0].start() if start else 0
+    for word in shown:
+        if matcher.matches(word[0]):
+            pieces += [html.escape(text[done : word.start()]), "<mark>", html.escape(word[0])]
+            pieces.append("</mark>")
             done = word.end()
-    return format_html("{}{}", format_html_join("", "{}{}", pieces), text[done:])
+    cut = shown[-1].end() if end < len(words) else len(text)
+    pieces += [html.escape(text[done:cut]), " …" if end < len(words) else ""]
+    return mark_safe("".join(pieces))  # noqa: S308 (every piece of text is escaped above)
 
 
 def rebuild_index():

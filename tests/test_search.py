@@ -131,6 +131,16 @@ def test_hits_carry_course_section_and_snippet(course, section):
     assert hit.snippet == "The <mark>transformer</mark> model."
 
 
+def test_snippet_shows_the_first_match_a_reader_reads_not_one_in_a_link(course, section):
+    body = "See [the intro](./attention-intro.md).\n\n" + "Filler words here. " * 200
+    body += "Attention at last. " + "More words follow. " * 20
+    make_lesson(course, section, slug="a", title="A", body_markdown=body)
+    [hit] = search_lessons("attention")
+    assert hit.snippet.startswith(
+        "… words here. Filler words here. Filler words here. <mark>Attention</mark> at last."
+    )
+
+
 def test_lessons_at_the_course_root_have_no_section_title(course):
     make_lesson(course, title="Root lesson")
     assert search_lessons("root")[0].section_title == ""
@@ -228,6 +238,30 @@ def test_index_follows_an_admin_edit_and_a_reimport(editor_client, tmp_path):
     call_command("import_content", str(folder), stdout=StringIO(), stderr=StringIO())
     assert titles(search_lessons("practice")) == []
     assert titles(search_lessons("backpropagation")) == ["Second steps"]
+
+
+def test_snippets_follow_an_admin_edit_and_a_reimport(editor_client, tmp_path):
+    folder = Path(shutil.copytree(ADMIN_COURSE, tmp_path / "admin-course"))
+    call_command("import_content", str(folder), stdout=StringIO(), stderr=StringIO())
+    [hit] = search_lessons("practice")
+    assert (
+        hit.snippet
+        == "The file&#x27;s own text of the second steps. <mark>Practice</mark> Try it yourself."
+    )
+
+    second = Lesson.objects.get(doc_id="basics/second-steps")
+    save_lesson(editor_client, second, body_markdown="## Practice\n\nSay **it** `aloud`.")
+    [hit] = search_lessons("practice")
+    assert hit.snippet == "<mark>Practice</mark> Say it aloud ."
+
+    second_file = folder / "01-basics" / "02-second-steps.md"
+    second_file.write_text(second_file.read_text().replace("yourself", "again"))
+    call_command("import_content", str(folder), "--force", stdout=StringIO(), stderr=StringIO())
+    [hit] = search_lessons("practice")
+    assert (
+        hit.snippet
+        == "The file&#x27;s own text of the second steps. <mark>Practice</mark> Try it again."
+    )
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only")
