@@ -61,6 +61,13 @@ def show_problems(request, lesson, problems):
         messages.warning(request, f"“{lesson}”: {hidden} more problem{pluralize(hidden)}.")
 
 
+def save_as_edited(formset):
+    """Rows changed in an inline are staff edits, which a plain import keeps."""
+    for row in formset.save(commit=False):
+        row.edited_in_admin = True
+        row.save()
+
+
 def describe_problem(problem):
     kind = "Broken link" if problem.kind == "broken_link" else "Warning"
     return (
@@ -86,7 +93,7 @@ class SectionInline(admin.TabularInline):
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "lesson_count", "content_version", "imported_at"]
+    list_display = ["title", "slug", "lesson_count", "edited", "content_version", "imported_at"]
     search_fields = ["title", "slug", "description"]
     fields = ["title", "slug", "description", "position", "meta", "source_dir", "imported_at"]
     readonly_fields = ["source_dir", "imported_at"]
@@ -108,13 +115,22 @@ class CourseAdmin(admin.ModelAdmin):
     def lesson_count(self, course):
         return course.lesson_total
 
+    @admin.display(description="edited", boolean=True, ordering="edited_in_admin")
+    def edited(self, course):
+        return course.edited_in_admin
+
     def save_model(self, request, obj, form, change):
+        if change and form.has_changed():
+            obj.edited_in_admin = True
         super().save_model(request, obj, form, change)
         if change and "slug" in form.changed_data:
             # Every lesson URL changed, and so did every link between lessons.
             for lesson in obj.lessons.all():
                 lesson.course = obj
                 render_and_store(lesson)
+
+    def save_formset(self, request, form, formset, change):
+        save_as_edited(formset)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -149,8 +165,8 @@ class SectionForm(forms.ModelForm):
 @admin.register(Section)
 class SectionAdmin(admin.ModelAdmin):
     form = SectionForm
-    list_display = ["title", "course", "path", "order", "depth", "archived"]
-    list_filter = ["course", "archived"]
+    list_display = ["title", "course", "path", "order", "depth", "archived", "edited"]
+    list_filter = ["course", "archived", "edited_in_admin"]
     search_fields = ["title", "path", "course__title"]
     list_select_related = ["course"]
     fields = [
@@ -175,10 +191,17 @@ class SectionAdmin(admin.ModelAdmin):
             return [*self.readonly_fields, "course", "parent", "slug", "path"]
         return self.readonly_fields
 
+    @admin.display(description="edited", boolean=True, ordering="edited_in_admin")
+    def edited(self, section):
+        return section.edited_in_admin
+
+    def save_model(self, request, obj, form, change):
+        if change and form.has_changed():
+            obj.edited_in_admin = True
+        super().save_model(request, obj, form, change)
+
     def save_formset(self, request, form, formset, change):
-        for lesson in formset.save(commit=False):
-            lesson.edited_in_admin = True
-            lesson.save()
+        save_as_edited(formset)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -1193,7 +1193,11 @@ SECTION_FIELDS = (
     "source_path",
     "archived",
     "meta",
+    "edited_in_admin",
 )
+# What staff edit on a course or a section in the admin; a plain import keeps these.
+COURSE_ADMIN_FIELDS = ("title", "description", "position")
+SECTION_ADMIN_FIELDS = ("title", "description", "position", "collapsed", "archived")
 BATCH_SIZE = 200
 
 
@@ -1270,6 +1274,19 @@ def _is_kept(row, force):
     return not force and (row.edited_in_admin or not row.source_path)
 
 
+def _keeps_admin_edits(row, force):
+    """A course or section staff edited in the admin keeps those edits unless --force."""
+    return not force and row.pk is not None and row.edited_in_admin
+
+
+def _values_from_files(row, values, admin_fields, force):
+    """What an import writes to a course or section row: everything the files say, less the
+    fields staff edited in the admin (unless --force, which also clears the mark)."""
+    if _keeps_admin_edits(row, force):
+        return {name: value for name, value in values.items() if name not in admin_fields}
+    return {**values, "edited_in_admin": False}
+
+
 class _Sync:
     """The changes one import makes to one course, planned in memory, then applied."""
 
@@ -1341,6 +1358,9 @@ class _Sync:
                 "archived": False,
                 "meta": source.meta,
             }
+            if _keeps_admin_edits(row, self.force):
+                self.report.kept_admin_edits.append(f"section {row.path}")
+            values = _values_from_files(row, values, SECTION_ADMIN_FIELDS, self.force)
             changed = _set_changed(row, values) or row.parent is not parent
             row.parent = parent
             if changed and row.pk is not None:
@@ -1349,8 +1369,11 @@ class _Sync:
         present = {source.path for source in self.source.sections}
         for row in self.state.sections.values():
             if row.source_path and row.path not in present and not row.archived:
-                row.archived = True
-                self.changed_sections.append(row)
+                if _keeps_admin_edits(row, self.force):
+                    self.report.kept_admin_edits.append(f"section {row.path}")
+                else:
+                    row.archived = True
+                    self.changed_sections.append(row)
 
     def plan_lessons(self):
         carried = (self.course.meta or {}).get("import_problems", {})
@@ -1485,6 +1508,9 @@ class _Sync:
             "source_dir": self.source.source_dir,
             "meta": meta,
         }
+        if _keeps_admin_edits(self.course, self.force):
+            self.report.kept_admin_edits.append(f"course {self.course.slug}")
+        values = _values_from_files(self.course, values, COURSE_ADMIN_FIELDS, self.force)
         self.course_changed = _set_changed(self.course, values) or self.course_changed
 
     def plan_order(self):

@@ -28,6 +28,9 @@ class Course(models.Model):
         default=1, editable=False, help_text="Bumped on every change, so cached outlines expire."
     )
     meta = models.JSONField(default=dict, blank=True)
+    edited_in_admin = models.BooleanField(
+        default=False, help_text="A plain import keeps the title, description and position."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -61,6 +64,10 @@ class Section(models.Model):
     source_path = models.CharField(max_length=500, blank=True)
     archived = models.BooleanField(default=False)
     meta = models.JSONField(default=dict, blank=True)
+    edited_in_admin = models.BooleanField(
+        default=False,
+        help_text="A plain import keeps the title, description, position, collapsed and archived.",
+    )
 
     class Meta:
         ordering = ["course", "order"]

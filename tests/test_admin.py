@@ -439,6 +439,54 @@ def test_staff_who_may_only_view_cannot_save_a_lesson(client, course):
     assert "Vandalised" not in welcome.body_markdown
 
 
+def test_renamed_section_and_course_keep_their_admin_edits_on_reimport(
+    editor_client, client, course, course_dir
+):
+    basics = course.sections.get(path="basics")
+    submit(editor_client, change_url(basics), "section_form", title="First things")
+    submit(editor_client, change_url(course), "course_form", title="The Admin Course")
+    report = import_content(str(course_dir))
+    assert "kept admin edit (--force overwrites): section basics" in report
+    assert "kept admin edit (--force overwrites): course admin-course" in report
+    page = client.get(course.get_absolute_url()).content.decode()
+    assert "First things" in page and "The Admin Course" in page
+
+
+def test_section_renamed_on_the_course_page_keeps_its_edit_on_reimport(
+    editor_client, course, course_dir
+):
+    more = course.sections.get(path="more")
+    index = list(course.sections.order_by("order")).index(more)
+    submit(
+        editor_client, change_url(course), "course_form", **{f"sections-{index}-title": "Further"}
+    )
+    import_content(str(course_dir))
+    more.refresh_from_db()
+    assert (more.title, more.edited_in_admin) == ("Further", True)
+
+
+def test_force_reimport_restores_section_and_course_from_the_files(
+    editor_client, course, course_dir
+):
+    basics = course.sections.get(path="basics")
+    submit(editor_client, change_url(basics), "section_form", title="First things")
+    submit(editor_client, change_url(course), "course_form", title="The Admin Course")
+    import_content(str(course_dir), "--force")
+    basics.refresh_from_db()
+    course.refresh_from_db()
+    assert (basics.title, basics.edited_in_admin) == ("Basics", False)
+    assert (course.title, course.edited_in_admin) == ("Admin Course", False)
+
+
+def test_saving_a_section_untouched_leaves_it_following_its_folder(
+    editor_client, course, course_dir
+):
+    basics = course.sections.get(path="basics")
+    submit(editor_client, change_url(basics), "section_form")
+    basics.refresh_from_db()
+    assert not basics.edited_in_admin
+
+
 def test_staff_who_may_only_view_cannot_run_actions(client, course):
     staff(client, "vera", "view_lesson")
     wrap_up = lesson(course, "more/wrap-up")

@@ -167,6 +167,16 @@ def test_removed_folder_archives_its_section(folder):
     assert lesson("middle/only").archived is True
 
 
+def test_section_edited_in_the_admin_stays_when_its_folder_is_gone(folder):
+    Section.objects.filter(path="middle").update(title="Kept", edited_in_admin=True)
+    shutil.rmtree(folder / "02-middle")
+    out = run_import(folder)
+    assert "kept admin edit (--force overwrites): section middle" in out
+    assert Section.objects.get(path="middle").archived is False
+    run_import(folder, "--force")
+    assert Section.objects.get(path="middle").archived is True
+
+
 def test_admin_edits_are_kept_and_listed(folder):
     edited = lesson("getting-started/first-steps")
     edited.body_markdown = "Edited by staff."
