@@ -139,7 +139,14 @@ class Lesson(models.Model):
             models.UniqueConstraint(fields=["course", "doc_id"], name="unique_lesson_doc_id"),
             models.UniqueConstraint(fields=["course", "path"], name="unique_lesson_path"),
         ]
-        indexes = [models.Index(fields=["course", "order"], name="lesson_reading_order")]
+        indexes = [
+            models.Index(fields=["course", "order"], name="lesson_reading_order"),
+            # What search reads of each matching lesson (courses.search), without its row.
+            models.Index(
+                fields=["id", "course", "draft", "unlisted", "archived"],
+                name="lesson_search_listing",
+            ),
+        ]
 
     def __str__(self):
         return self.title

@@ -110,6 +110,13 @@ MARKDOWN_TO_TEXT = [
 ]
 
 
+# What a hit shows, and no more: a lesson row also holds its Markdown and HTML.
+HIT_FIELDS = (
+    *("course", "section", "path", "title", "description", "body_text"),
+    *("course__slug", "course__title", "section__title"),
+)
+
+
 @dataclass(frozen=True)
 class Hit:
     lesson: Lesson
@@ -166,14 +173,19 @@ def sqlite_ranked(words, lessons):
     """[(lesson id, course id)] best first, from the FTS5 table."""
     # Each word is an FTS5 string: it holds no quote, so nothing in it is an operator.
     match = " ".join(f'"{word}"' for word in words)
-    # The candidate lessons come as the ORM writes them, so "listed" is defined once.
-    candidates, params = lessons.order_by().values("pk").query.sql_with_params()
+    # The conditions on the lessons come as the ORM writes them, so "listed" is defined once.
+    # They are checked on the matching lessons alone, in the index that holds what they read:
+    # SQLite's rows keep those columns behind the Markdown and HTML.
+    conditions, params = lessons.query.get_compiler(connection=connection).compile(
+        lessons.query.where
+    )
     # Interpolated: only that ORM-built SQL and a constant; the user's words are a parameter.
     sql = (
-        "SELECT lesson.id, lesson.course_id FROM courses_lesson_search"  # noqa: S608
-        " JOIN courses_lesson AS lesson ON lesson.id = courses_lesson_search.rowid"
-        f" WHERE courses_lesson_search MATCH %s AND lesson.id IN ({candidates})"
-        f" ORDER BY bm25(courses_lesson_search, {SQLITE_COLUMN_WEIGHTS}), lesson.id"
+        "SELECT courses_lesson.id, courses_lesson.course_id FROM courses_lesson_search"  # noqa: S608
+        " JOIN courses_lesson INDEXED BY lesson_search_listing"
+        " ON courses_lesson.id = courses_lesson_search.rowid"
+        f" WHERE courses_lesson_search MATCH %s AND {conditions}"
+        f" ORDER BY bm25(courses_lesson_search, {SQLITE_COLUMN_WEIGHTS}), courses_lesson.id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [match, *params])
@@ -205,9 +217,13 @@ def grouped_by_course(ranked):
 
 def fetch_hits(lesson_ids, words):
     """Hits for `lesson_ids`, in that order, from one query."""
-    lessons = Lesson.objects.filter(pk__in=lesson_ids).select_related("course", "section")
-    deferred = ("body_markdown", "body_html", "toc", "meta")
-    by_id = {lesson.pk: lesson for lesson in lessons.defer(*deferred)}
+    lessons = (
+        Lesson.objects.filter(pk__in=lesson_ids)
+        .select_related("course", "section")
+        .only(*HIT_FIELDS)
+        .order_by()
+    )
+    by_id = {lesson.pk: lesson for lesson in lessons}
     matcher = WordMatcher(words)
     return [
         Hit(
