@@ -1074,6 +1074,7 @@ class _Render:
     key: str
     html: str
     toc: list
+    text: str
     broken_links: list
     warnings: list
     errors: list
@@ -1087,7 +1088,8 @@ def _render_source(lesson, links, key, where):
         first_line=lesson.first_line,
         toc_levels=_toc_levels(lesson.meta),
     )
-    result = _Render(key, rendered.html, list(rendered.toc), [], [], [])
+    text = search.reader_text(lesson.body)
+    result = _Render(key, rendered.html, list(rendered.toc), text, [], [], [])
     escaped = {target for target, _ in escaping}
     for problem in rendered.problems:
         line = f"{where}:{problem.line}" if problem.line else where
@@ -1260,7 +1262,7 @@ def _render_values(lesson, render, now):
     return {
         "body_markdown": lesson.body,
         "body_html": render.html,
-        "body_text": search.reader_text(lesson.body),
+        "body_text": render.text,
         "toc": render.toc,
         "content_hash": content_hash(lesson.body),
         "source_hash": render.key,

@@ -105,7 +105,8 @@ MARKDOWN_TO_TEXT = [
     (re.compile(r"^ {0,3}#{1,6}(?=\s)|^\s*>+|^\s*(?:[-*+]|\d+[.)])(?=\s)", re.MULTILINE), " "),
     (re.compile(r"\[[ xX]\]\s"), " "),
     (re.compile(r"^[\s|:=*_-]*$", re.MULTILINE), " "),
-    (re.compile(r"[|*~]+|\b_+|_+\b"), " "),
+    # The lookahead only skips, fast, the places where no alternative can start.
+    (re.compile(r"(?=[|*~_])(?:[|*~]+|\b_+|_+\b)"), " "),
     (re.compile(r"\\(?=[^\w\s])"), ""),
 ]
 
