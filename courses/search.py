@@ -303,9 +303,9 @@ def snippet(text, matcher, size=SNIPPET_WORDS):
 
 
 def words_through_first_match(text, matcher, size=SNIPPET_WORDS):
-    """The words of `text` up to `size` past its first word matching (all words if none does;
-    the first `size` and one if `matcher` is None), and that first match's number or None.
-    The word after the last shown tells a snippet that more follows."""
+    """The words of `text` through `size` past the first that `matcher` matches (all of them
+    if none does), and that word's number, or None; with no `matcher`, the first `size` words
+    and number 0. One word more than a snippet shows, so it can tell that more follows."""
     words = []
     first = None if matcher else 0
     for word in WORD.finditer(text):
