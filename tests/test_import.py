@@ -1,5 +1,6 @@
 """import_content: how a Docusaurus-format folder becomes a course (the authoring rules)."""
 
+import os
 import shutil
 from io import StringIO
 from pathlib import Path
@@ -395,6 +396,10 @@ def test_category_link_description_describes_the_section(db, tmp_path):
 # The shipped course and the customer's seed lesson ---------------------------------------------
 
 
+@pytest.mark.skipif(
+    not SEED.exists() and os.environ.get("CI") != "true",
+    reason=f"the customer's seed lesson is not beside this checkout ({SEED})",
+)
 def test_seed_lesson_imports_with_every_link_resolved(db, tmp_path):
     course = tmp_path / "generative-ai"
     intro = course / "01-introduction"
