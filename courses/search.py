@@ -292,8 +292,7 @@ def lesson_snippet(lesson, matcher):
         words, first = words_through_first_match(text, matcher)
         if first is not None:
             return cut_snippet(text, matcher, words, first)
-    text = lesson.description or lesson.body_text
-    return cut_snippet(text, matcher, *words_through_first_match(text, None))
+    return snippet(lesson.description or lesson.body_text, matcher)
 
 
 def snippet(text, matcher, size=SNIPPET_WORDS):
@@ -304,10 +303,10 @@ def snippet(text, matcher, size=SNIPPET_WORDS):
 
 def words_through_first_match(text, matcher, size=SNIPPET_WORDS):
     """The words of `text` through `size` past the first that `matcher` matches (all of them
-    if none does), and that word's number, or None; with no `matcher`, the first `size` words
-    and number 0. One word more than a snippet shows, so it can tell that more follows."""
+    if none does), and that word's number, or None. One word more than a snippet shows, so it
+    can tell that more follows."""
     words = []
-    first = None if matcher else 0
+    first = None
     for word in WORD.finditer(text):
         words.append(word)
         if first is None and matcher.matches(word[0]):
