@@ -61,6 +61,20 @@ def show_problems(request, lesson, problems):
         messages.warning(request, f"“{lesson}”: {hidden} more problem{pluralize(hidden)}.")
 
 
+class EditedInAdmin:
+    """A course, section or lesson saved here with a change is marked as an admin edit, which a
+    plain import keeps; the list shows the mark."""
+
+    @admin.display(description="edited", boolean=True, ordering="edited_in_admin")
+    def edited(self, obj):
+        return obj.edited_in_admin
+
+    def save_model(self, request, obj, form, change):
+        if change and form.has_changed():
+            obj.edited_in_admin = True
+        super().save_model(request, obj, form, change)
+
+
 def save_as_edited(formset):
     """Rows changed in an inline are staff edits, which a plain import keeps."""
     for row in formset.save(commit=False):
@@ -92,7 +106,7 @@ class SectionInline(admin.TabularInline):
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(EditedInAdmin, admin.ModelAdmin):
     list_display = ["title", "slug", "lesson_count", "edited", "content_version", "imported_at"]
     search_fields = ["title", "slug", "description"]
     fields = ["title", "slug", "description", "position", "meta", "source_dir", "imported_at"]
@@ -115,13 +129,7 @@ class CourseAdmin(admin.ModelAdmin):
     def lesson_count(self, course):
         return course.lesson_total
 
-    @admin.display(description="edited", boolean=True, ordering="edited_in_admin")
-    def edited(self, course):
-        return course.edited_in_admin
-
     def save_model(self, request, obj, form, change):
-        if change and form.has_changed():
-            obj.edited_in_admin = True
         super().save_model(request, obj, form, change)
         if change and "slug" in form.changed_data:
             # Every lesson URL changed, and so did every link between lessons.
@@ -163,7 +171,7 @@ class SectionForm(forms.ModelForm):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(EditedInAdmin, admin.ModelAdmin):
     form = SectionForm
     list_display = ["title", "course", "path", "order", "depth", "archived", "edited"]
     list_filter = ["course", "archived", "edited_in_admin"]
@@ -190,15 +198,6 @@ class SectionAdmin(admin.ModelAdmin):
         if obj is not None:
             return [*self.readonly_fields, "course", "parent", "slug", "path"]
         return self.readonly_fields
-
-    @admin.display(description="edited", boolean=True, ordering="edited_in_admin")
-    def edited(self, section):
-        return section.edited_in_admin
-
-    def save_model(self, request, obj, form, change):
-        if change and form.has_changed():
-            obj.edited_in_admin = True
-        super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
         save_as_edited(formset)
@@ -314,7 +313,7 @@ class LessonForm(forms.ModelForm):
 
 
 @admin.register(Lesson)
-class LessonAdmin(admin.ModelAdmin):
+class LessonAdmin(EditedInAdmin, admin.ModelAdmin):
     form = LessonForm
     list_display = [
         "title",
@@ -382,10 +381,6 @@ class LessonAdmin(admin.ModelAdmin):
         if obj is not None:
             return [*self.readonly_fields, "course"]
         return self.readonly_fields
-
-    @admin.display(description="edited", boolean=True, ordering="edited_in_admin")
-    def edited(self, lesson):
-        return lesson.edited_in_admin
 
     @admin.display(description="previous / next")
     def pagination(self, lesson):
