@@ -1,6 +1,5 @@
 """import_content: how a Docusaurus-format folder becomes a course (the authoring rules)."""
 
-import os
 import shutil
 from io import StringIO
 from pathlib import Path
@@ -17,10 +16,10 @@ from courses.importer import (
     strip_number_prefixes,
 )
 from courses.models import Asset, Course, Lesson, Section
+from tests.conftest import SEED_LESSON, needs_seed_lesson
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT_DIR = Path(__file__).parent.parent
-SEED = PROJECT_DIR.parent / "shared" / "seeds" / "000_96d4bad3a1e050d8.txt"
 
 
 def run_import(*args):
@@ -396,15 +395,12 @@ def test_category_link_description_describes_the_section(db, tmp_path):
 # The shipped course and the customer's seed lesson ---------------------------------------------
 
 
-@pytest.mark.skipif(
-    not SEED.exists() and os.environ.get("CI") != "true",
-    reason=f"the customer's seed lesson is not beside this checkout ({SEED})",
-)
+@needs_seed_lesson
 def test_seed_lesson_imports_with_every_link_resolved(db, tmp_path):
     course = tmp_path / "generative-ai"
     intro = course / "01-introduction"
     intro.mkdir(parents=True)
-    shutil.copy(SEED, intro / "introduction-to-generative-ai.md")
+    shutil.copy(SEED_LESSON, intro / "introduction-to-generative-ai.md")
     write(intro / "why-is-so-prominent.md", "---\ntitle: Why Is It So Prominent?\n---\n\nStub.\n")
     write(
         course / "05-attention-and-transformers" / "transformer-model-architecture.md",
@@ -416,7 +412,7 @@ def test_seed_lesson_imports_with_every_link_resolved(db, tmp_path):
     assert seed.title == "Introduction to Generative AI"
     assert seed.position == 1
     assert seed.description.startswith("Discover the foundational concepts")
-    assert seed.body_markdown == SEED.read_text().split("---\n", 2)[2].lstrip("\n")
+    assert seed.body_markdown == SEED_LESSON.read_text().split("---\n", 2)[2].lstrip("\n")
     assert (
         'href="/courses/generative-ai/attention-and-transformers/transformer-model-architecture/"'
         in seed.body_html

@@ -2,14 +2,12 @@
 Pure tests: no database."""
 
 from html.parser import HTMLParser
-from pathlib import Path
 
 import frontmatter
 import pytest
 
 from courses.rendering import Problem, Rendered, render_markdown
-
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_96d4bad3a1e050d8.txt"
+from tests.conftest import SEED_LESSON, needs_seed_lesson
 
 
 class _Elements(HTMLParser):
@@ -425,9 +423,9 @@ def test_without_resolvers_relative_links_are_left_as_written():
 # The customer's lesson -----------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="the shared seed lesson is not beside the repo")
+@needs_seed_lesson
 def test_the_seed_lesson_asks_for_both_of_its_links_and_renders_its_lists():
-    lesson = frontmatter.loads(SEED.read_text(encoding="utf-8"))
+    lesson = frontmatter.loads(SEED_LESSON.read_text(encoding="utf-8"))
     resolve = Resolver({})
     rendered = render_markdown(lesson.content, resolve_link=resolve)
     assert resolve.asked == [
