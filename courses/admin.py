@@ -16,7 +16,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.importer import (
+from courses.importing import (
     ContentError,
     recompute_reading_order,
     render_lesson,

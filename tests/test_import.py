@@ -7,14 +7,10 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from courses.importer import (
-    is_course_folder,
-    reading_order,
-    split_frontmatter,
-    split_leading_title,
-    split_number_prefix,
-    strip_number_prefixes,
-)
+from courses.importing.fields import split_frontmatter
+from courses.importing.order import reading_order, split_number_prefix, strip_number_prefixes
+from courses.importing.sources import is_course_folder
+from courses.importing.tree import split_leading_title
 from courses.models import Asset, Course, Lesson, Section
 from tests.conftest import SEED_LESSON, needs_seed_lesson
 

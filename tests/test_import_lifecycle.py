@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from courses.importer import (
+from courses.importing import (
     ContentError,
     recompute_reading_order,
     render_lesson,

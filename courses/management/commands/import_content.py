@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from courses.importer import ContentError, import_content
+from courses.importing import ContentError, import_content
 
 # Progress shows for courses with at least this many lessons to render.
 PROGRESS_FROM = 100

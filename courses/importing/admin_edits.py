@@ -1,0 +1,84 @@
+"""The importer's rules for what staff do in the admin: render an edited lesson, revert one
+to its file, renumber the reading order after a move."""
+
+import posixpath
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from courses.importing.links import LinkMap
+from courses.importing.order import assign_reading_order
+from courses.importing.render_jobs import render_body, render_key, render_source, toc_levels_of
+from courses.importing.report import ContentError
+from courses.importing.sync import BATCH_SIZE, attach, lesson_values, render_values, set_changed
+from courses.importing.tree import read_lesson_file
+from courses.models import Course, Lesson, Section
+
+
+def render_lesson(lesson):
+    """Render lesson.body_markdown (as edited in the admin) into lesson.body_html and
+    lesson.toc, resolving relative links through the course's lessons in the database,
+    from the lesson's file (or, for a lesson made in the admin, its doc id). The caller
+    saves the lesson; the returned Rendered lists problems to show the editor."""
+    rendered, _ = render_body(
+        lesson.body_markdown,
+        base_dir=posixpath.dirname(lesson.source_path or lesson.doc_id),
+        links=LinkMap.from_database(lesson.course),
+        toc_levels=toc_levels_of(lesson.meta or {}),
+    )
+    lesson.body_html = rendered.html
+    lesson.toc = list(rendered.toc)
+    return rendered
+
+
+def revert_lesson(lesson):
+    """Overwrite a lesson with its source file again (title, body, everything the file
+    says), clear edited_in_admin and save. Returns the broken links and warnings found;
+    raises ContentError when the file is gone or invalid."""
+    course = lesson.course
+    root = Path(course.source_dir or ".")
+    where = f"{root.name}/{lesson.source_path}"
+    if not lesson.source_path or not course.source_dir:
+        raise ContentError(
+            [f"{lesson.doc_id}: made in the admin, so there is no file to revert to"]
+        )
+    if not (root / lesson.source_path).is_file():
+        raise ContentError([f"{where}: no such file"])
+    source = read_lesson_file(root, lesson.source_path)
+    if source.doc_id != lesson.doc_id:
+        raise ContentError(
+            [f"{where}: now has doc id {source.doc_id!r}; run import_content to pick it up"]
+        )
+    taken = Lesson.objects.filter(course=course, path=source.path).exclude(pk=lesson.pk)
+    if taken.exists():
+        raise ContentError([f"{where}: URL path {source.path!r} is taken by another lesson"])
+    links = LinkMap.from_database(course)
+    render = render_source(source, links, render_key(source, links), where)
+    if render.errors:
+        raise ContentError(render.errors)
+    set_changed(lesson, {**lesson_values(source), **render_values(source, render, timezone.now())})
+    with transaction.atomic():
+        lesson.save()
+        Course.objects.filter(pk=course.pk).update(content_version=F("content_version") + 1)
+    return render.broken_links + render.warnings
+
+
+def recompute_reading_order(course):
+    """Renumber Section.order/depth and Lesson.order from positions and file names, after
+    staff moved things in the admin. Returns how many rows changed."""
+    sections = list(Section.objects.filter(course=course))
+    lessons = list(
+        Lesson.objects.filter(course=course).only(
+            "id", "course_id", "section_id", "doc_id", "position", "order", "source_path"
+        )
+    )
+    attach(course, sections, lessons)
+    changed_sections, changed_lessons = assign_reading_order(sections, lessons)
+    if changed_sections or changed_lessons:
+        with transaction.atomic():
+            Section.objects.bulk_update(changed_sections, ["order", "depth"])
+            Lesson.objects.bulk_update(changed_lessons, ["order"], batch_size=BATCH_SIZE)
+            Course.objects.filter(pk=course.pk).update(content_version=F("content_version") + 1)
+    return len(changed_sections) + len(changed_lessons)

@@ -1,0 +1,152 @@
+"""Rendering lessons for an import: what decides a lesson's stored HTML (its render key),
+one lesson's render with its problems as report lines, and many lessons shared out over
+worker processes."""
+
+import hashlib
+import json
+import multiprocessing
+import os
+import posixpath
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
+
+from courses import rendering, search
+from courses.importing.links import Resolver
+from courses.importing.tree import split_leading_title
+
+
+def _line_of(text, needle, first_line):
+    position = text.find(needle)
+    return first_line + text[:position].count("\n") if position >= 0 else None
+
+
+def toc_levels_of(meta):
+    return (
+        meta.get("toc_min_heading_level", 2),
+        meta.get("toc_max_heading_level", 3),
+    )
+
+
+def render_body(body, *, base_dir, links, first_line=1, toc_levels=(2, 3)):
+    """Render a lesson body (its leading title left out) with links resolved through
+    `links`. Returns the Rendered and the link targets that leave the course."""
+    _, text = split_leading_title(body)
+    resolver = Resolver(links, base_dir)
+    rendered = rendering.render_markdown(
+        text,
+        resolve_link=resolver.link,
+        resolve_image=resolver.image,
+        first_line=first_line,
+        toc_min_level=toc_levels[0],
+        toc_max_level=toc_levels[1],
+    )
+    escaping = [(target, _line_of(text, target, first_line)) for target in resolver.escaping]
+    return rendered, escaping
+
+
+@cache
+def _recipe():
+    """What else decides the stored HTML and text: the importer's code, the renderer's, the
+    search's reader text, and their libraries."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for module_file in (*sorted(package.glob("*.py")), rendering.__file__, search.__file__):
+        digest.update(Path(module_file).read_bytes())
+    for package in ("markdown", "pymdown-extensions", "pygments", "nh3"):
+        digest.update(version(package).encode())
+    return digest.hexdigest()
+
+
+def render_key(lesson, links):
+    """The lesson's source_hash: its file, its place in the course, its URL and every link
+    target it may name. Every field the import writes follows from these, so an unchanged
+    key means the row needs neither rendering nor rewriting."""
+    parts = [_recipe(), lesson.file_hash, lesson.source_path, lesson.path, links.course_slug]
+    parts.append(lesson.section_path or "")
+    parts.append(json.dumps(links.dependencies(lesson.body)))
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+@dataclass
+class Render:
+    key: str
+    html: str
+    toc: list
+    text: str
+    broken_links: list
+    warnings: list
+    errors: list
+
+
+def render_source(lesson, links, key, where):
+    rendered, escaping = render_body(
+        lesson.body,
+        base_dir=posixpath.dirname(lesson.source_path),
+        links=links,
+        first_line=lesson.first_line,
+        toc_levels=toc_levels_of(lesson.meta),
+    )
+    text = search.reader_text(lesson.body)
+    result = Render(key, rendered.html, list(rendered.toc), text, [], [], [])
+    escaped = {target for target, _ in escaping}
+    for problem in rendered.problems:
+        line = f"{where}:{problem.line}" if problem.line else where
+        if problem.kind == "broken_link":
+            if not any(target in problem.message for target in escaped):
+                result.broken_links.append(f"{line} -> {_problem_target(problem.message)}")
+        else:
+            result.warnings.append(f"{line}: {problem.message}")
+    for target, number in escaping:
+        line = f"{where}:{number}" if number else where
+        result.errors.append(f"{line}: link or image {target!r} leads out of the course folder")
+    return result
+
+
+# From this many lessons to render, rendering is spread over worker processes (on Linux, where
+# they fork), each taking chunks of this many lessons at a time.
+PARALLEL_RENDER_FROM = 64
+PARALLEL_RENDER_CHUNK = 16
+
+
+def render_all(jobs, links):
+    """The Render of each (lesson, render key, where) job, in order. Rendering is most of
+    an import's time, so a large batch is shared out to one worker process per CPU core."""
+    workers = _render_workers(len(jobs))
+    if workers < 2:
+        for lesson, key, where in jobs:
+            yield render_source(lesson, links, key, where)
+        return
+    # Forked workers start with every module already imported, so they cost milliseconds.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_set_worker_links, initargs=(links,)
+    ) as pool:
+        yield from pool.map(_render_job, jobs, chunksize=PARALLEL_RENDER_CHUNK)
+
+
+def _render_workers(lesson_count):
+    if lesson_count < PARALLEL_RENDER_FROM or not sys.platform.startswith("linux"):
+        return 1
+    return min(len(os.sched_getaffinity(0)), lesson_count // PARALLEL_RENDER_CHUNK)
+
+
+_worker_links = None
+
+
+def _set_worker_links(links):
+    global _worker_links  # one course's links, kept by each worker process
+    _worker_links = links
+
+
+def _render_job(job):
+    lesson, key, where = job
+    return render_source(lesson, _worker_links, key, where)
+
+
+def _problem_target(message):
+    """The renderer says "broken link: <target>"; the report shows just the target."""
+    return message.split(": ", 1)[-1]

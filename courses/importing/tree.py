@@ -1,0 +1,437 @@
+"""Reading a course folder into plain dataclasses (no ORM): every file read and validated,
+every problem one line naming the file and line."""
+
+import hashlib
+import os
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.utils.text import slugify
+
+from courses.importing.fields import (
+    CATEGORY_FIELDS,
+    FRONTMATTER_FIELDS,
+    TOC_FIELDS,
+    Frontmatter,
+    Invalid,
+    category_description,
+    json_safe,
+    load_category,
+    load_yaml,
+    resolve_slug,
+    split_frontmatter,
+    validate_category,
+)
+from courses.importing.order import (
+    file_stem,
+    file_suffix,
+    section_page_name,
+    split_number_prefix,
+    strip_number_prefixes,
+)
+from courses.importing.report import ContentError
+from courses.importing.sources import CATEGORY_FILES, LESSON_SUFFIXES, course_slug
+
+MAX_MARKDOWN_BYTES = 2 * 1024 * 1024
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+IMAGE_TYPES = {
+    ".avif": "image/avif",
+    ".bmp": "image/bmp",
+    ".gif": "image/gif",
+    ".ico": "image/x-icon",
+    ".jpeg": "image/jpeg",
+    ".jpg": "image/jpeg",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+}
+ATX_H1 = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
+SETEXT_H1_UNDERLINE = re.compile(r"^ {0,3}=+[ \t]*$")
+
+
+@dataclass(frozen=True)
+class AssetSource:
+    path: str
+    content_type: str
+    digest: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class SectionSource:
+    path: str
+    source_path: str
+    parent_path: str | None
+    slug: str
+    title: str
+    description: str
+    position: float | None
+    collapsed: bool
+    meta: dict
+
+    @property
+    def depth(self):
+        return self.path.count("/")
+
+
+@dataclass(frozen=True)
+class LessonSource:
+    source_path: str
+    doc_id: str
+    path: str
+    section_path: str | None
+    title: str
+    sidebar_label: str
+    description: str
+    position: float | None
+    draft: bool
+    unlisted: bool
+    hide_title: bool
+    hide_table_of_contents: bool
+    tags: tuple
+    pagination_prev: str | None
+    pagination_next: str | None
+    meta: dict
+    body: str = field(repr=False)
+    first_line: int
+    file_hash: str
+
+
+@dataclass(frozen=True)
+class CourseSource:
+    slug: str
+    title: str
+    description: str
+    position: float | None
+    source_dir: str
+    meta: dict
+    sections: tuple
+    lessons: tuple
+    assets: tuple
+    warnings: tuple
+
+
+def split_leading_title(body):
+    """The body's leading `# Title` (or setext title) and the body with that heading blanked
+    out, line numbers kept. Docusaurus shows that heading as the page title, so it is
+    not rendered a second time in the body."""
+    lines = body.split("\n", 64)
+    for number, line in enumerate(lines[:-1] if len(lines) > 64 else lines):
+        if not line.strip():
+            continue
+        match = ATX_H1.match(line)
+        if match:
+            lines[number] = ""
+            return _plain_text(match[1]), "\n".join(lines)
+        if number + 1 < len(lines) and SETEXT_H1_UNDERLINE.match(lines[number + 1]):
+            lines[number] = lines[number + 1] = ""
+            return _plain_text(line.strip()), "\n".join(lines)
+        break
+    return None, body
+
+
+def _plain_text(markdown_text):
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", markdown_text)
+    return re.sub(r"(\*\*|__|\*|`)", "", text).strip()
+
+
+def read_course(path):
+    """Read and validate one course folder into a CourseSource; raise ContentError."""
+    return _CourseReader(Path(path)).read()
+
+
+def read_lesson_file(course_dir, source_path):
+    """Read one lesson file of a course, as the import would; raise ContentError."""
+    reader = _CourseReader(Path(course_dir))
+    path = reader.root / source_path
+    if not path.resolve().is_relative_to(reader.root):
+        raise ContentError([f"{reader.where(source_path)}: leads out of the course folder"])
+    folder_rel = posixpath.dirname(source_path)
+    names = [name for name in os.listdir(path.parent) if file_suffix(name) in LESSON_SUFFIXES]
+    is_page = section_page_name(names, posixpath.basename(folder_rel)) == path.name
+    lesson = reader.read_lesson(path, source_path, folder_rel, is_page)
+    if reader.errors or lesson is None:
+        raise ContentError(reader.errors or [f"{reader.where(source_path)}: could not be read"])
+    return lesson
+
+
+class _CourseReader:
+    def __init__(self, root):
+        self.label = root.name
+        self.root = root.resolve()
+        self.errors = []
+        self.warnings = []
+        self.lessons = []
+        self.sections = []
+        self.assets = []
+        self.seen_folders = set()
+
+    def where(self, rel, line=None):
+        return f"{self.label}/{rel}" + (f":{line}" if line else "")
+
+    def error(self, rel, message, line=None):
+        self.errors.append(f"{self.where(rel, line)}: {message}")
+
+    def read(self):
+        if not self.root.is_dir():
+            raise ContentError([f"{self.label}: no such folder"])
+        slug = course_slug(self.label)
+        if not slug:
+            self.error("", "the folder name gives no URL slug; use letters or digits")
+        category = self.read_folder(self.root, "")
+        if not self.lessons and not self.errors:
+            self.error("", "holds no .md or .mdx lessons")
+        self.check_unique()
+        if self.errors:
+            raise ContentError(self.errors)
+        return CourseSource(
+            slug=slug,
+            title=category.get("label") or split_number_prefix(self.label)[1],
+            description=category_description(category),
+            position=category.get("position"),
+            source_dir=str(self.root),
+            meta=json_safe({k: v for k, v in category.items() if k not in CATEGORY_FIELDS}),
+            sections=tuple(sorted(self.sections, key=lambda s: s.depth)),
+            lessons=tuple(self.lessons),
+            assets=tuple(self.assets),
+            warnings=tuple(self.warnings),
+        )
+
+    def entries(self, folder, rel):
+        """The folder's entries worth reading, with symlinks checked."""
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+            name = entry.name
+            if name.startswith(".") or (name.startswith("_") and name not in CATEGORY_FILES):
+                continue  # Docusaurus ignores these (partials, hidden files)
+            entry_rel = f"{rel}/{name}" if rel else name
+            if entry.is_symlink():
+                target = Path(entry.path).resolve()
+                if not target.is_relative_to(self.root):
+                    self.error(entry_rel, "is a symlink that leads out of the course folder")
+                    continue
+                if not target.exists():
+                    self.error(entry_rel, "is a broken symlink")
+                    continue
+            yield name, entry_rel, entry
+
+    def read_folder(self, folder, rel):
+        """Read a folder and everything below it; return its _category_ settings."""
+        real = folder.resolve()
+        if real in self.seen_folders:
+            self.error(rel, "is a symlink loop")
+            return {}
+        self.seen_folders.add(real)
+        entries = list(self.entries(folder, rel))
+        names = {name for name, _, _ in entries}
+        category = self.read_category(folder, rel, names)
+        lesson_names = [name for name in names if file_suffix(name) in LESSON_SUFFIXES]
+        page = section_page_name(lesson_names, folder.name if rel else "")
+        first_lesson = len(self.lessons)
+        for name, entry_rel, entry in entries:
+            suffix = file_suffix(name)
+            if entry.is_dir():
+                self.read_folder(Path(entry.path), entry_rel)
+            elif suffix in LESSON_SUFFIXES:
+                lesson = self.read_lesson(entry.path, entry_rel, rel, name == page)
+                if lesson is not None:
+                    self.lessons.append(lesson)
+            elif suffix in IMAGE_TYPES:
+                self.read_image(Path(entry.path), entry_rel)
+        if rel and len(self.lessons) > first_lesson:
+            page_lesson = next(
+                (x for x in self.lessons[first_lesson:] if x.source_path == f"{rel}/{page}"), None
+            )
+            self.sections.append(self.make_section(rel, category, page_lesson))
+        return category
+
+    def make_section(self, rel, category, page_lesson):
+        path = strip_number_prefixes(rel)
+        name = path.rsplit("/", 1)[-1]
+        title = category.get("label") or (
+            (page_lesson.sidebar_label or page_lesson.title) if page_lesson else name
+        )
+        position = category.get("position")
+        if position is None and page_lesson is not None:
+            position = page_lesson.position
+        for label, value, limit in (("label", title, 300), ("folder path", path, 500)):
+            if len(value) > limit:
+                self.error(rel, f"{label} is longer than {limit} characters")
+        return SectionSource(
+            path=path,
+            source_path=rel,
+            parent_path=posixpath.dirname(path) or None,
+            slug=(slugify(name, allow_unicode=True) or "section")[:200],
+            title=title,
+            description=category_description(category),
+            position=position,
+            collapsed=category.get("collapsed", True),
+            meta=json_safe({k: v for k, v in category.items() if k not in CATEGORY_FIELDS}),
+        )
+
+    def read_text(self, path, rel, limit):
+        with open(path, "rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if size > limit:
+                self.error(rel, f"is {size / 2**20:.1f} MB; the limit is {limit // 2**20} MB")
+                return None
+            data = file.read()
+        if b"\x00" in data:
+            self.error(rel, "is a binary file, not UTF-8 text")
+            return None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = data[: error.start].count(b"\n") + 1
+            self.error(rel, f"is not valid UTF-8 (byte {data[error.start]:#04x})", line)
+            return None
+        return data, text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+    def read_category(self, folder, rel, names):
+        found = [name for name in CATEGORY_FILES if name in names]
+        if not found:
+            return {}
+        if len(found) > 1:
+            self.warnings.append(
+                f"{self.where(posixpath.join(rel, found[0]))}: used, "
+                f"{', '.join(found[1:])} ignored"
+            )
+        file_rel = posixpath.join(rel, found[0])
+        read = self.read_text(folder / found[0], file_rel, MAX_MARKDOWN_BYTES)
+        if read is None:
+            return {}
+        try:
+            data = load_category(read[1], found[0].endswith(".json"))
+            return validate_category(data)
+        except Invalid as problem:
+            self.error(file_rel, problem.message, problem.line)
+            return {}
+
+    def read_image(self, path, rel):
+        size = path.stat().st_size
+        if size > MAX_IMAGE_BYTES:
+            limit = MAX_IMAGE_BYTES // 1024 // 1024
+            self.error(rel, f"is {size / 1024 / 1024:.1f} MB; the limit for images is {limit} MB")
+            return
+        if len(rel) > 500:
+            self.error(rel, "path is longer than 500 characters")
+            return
+        data = path.read_bytes()
+        self.assets.append(
+            AssetSource(
+                path=rel,
+                content_type=IMAGE_TYPES[path.suffix.lower()],
+                digest=hashlib.sha256(data).hexdigest(),
+                data=data,
+            )
+        )
+
+    def read_lesson(self, path, rel, folder_rel, is_section_page):
+        read = self.read_text(path, rel, MAX_MARKDOWN_BYTES)
+        if read is None:
+            return None
+        data, text = read
+        try:
+            yaml_text, yaml_line, body, first_line = split_frontmatter(text)
+            values = load_yaml(yaml_text, yaml_line) if yaml_text is not None else None
+        except Invalid as problem:
+            self.error(rel, problem.message, problem.line)
+            return None
+        if values is None:
+            values = {}
+        if not isinstance(values, dict):
+            self.error(rel, "frontmatter must be a mapping of field: value", yaml_line)
+            return None
+        fields = Frontmatter(values, yaml_text or "", yaml_line)
+        file_hash = hashlib.sha256(data).hexdigest()
+        lesson = self.lesson_fields(fields, rel, folder_rel, is_section_page, body)
+        for message, line in fields.problems:
+            self.error(rel, message, line)
+        if fields.problems:
+            return None
+        return LessonSource(**lesson, first_line=first_line, file_hash=file_hash)
+
+    def lesson_fields(self, fields, rel, folder_rel, is_section_page, body):
+        """The lesson's fields from its frontmatter, file name and folder."""
+        folder_id = strip_number_prefixes(folder_rel)
+        base_id = fields.text("id") or split_number_prefix(file_stem(posixpath.basename(rel)))[1]
+        if "/" in base_id:
+            fields.problem("id", "frontmatter `id` cannot contain /")
+        doc_id = f"{folder_id}/{base_id}" if folder_id else base_id
+        slug = fields.text("slug")
+        if slug:
+            path = resolve_slug(slug, folder_id)
+            if not path:
+                fields.problem("slug", f"slug {slug!r} leaves no URL path inside the course")
+        elif is_section_page and folder_id:
+            path = folder_id
+        else:
+            path = doc_id
+        heading, _ = split_leading_title(body)
+        title = fields.text("title") or heading or base_id
+        toc_min, toc_max = fields.toc_levels()
+        meta = {k: v for k, v in fields.values.items() if k not in FRONTMATTER_FIELDS}
+        if (toc_min, toc_max) == (2, 3):
+            meta = {k: v for k, v in meta.items() if k not in TOC_FIELDS}
+        else:
+            meta.update(toc_min_heading_level=toc_min, toc_max_heading_level=toc_max)
+        lesson = dict(
+            source_path=rel,
+            doc_id=doc_id,
+            path=path or "",
+            section_path=folder_id or None,
+            title=title,
+            sidebar_label=fields.text("sidebar_label"),
+            description=fields.text("description"),
+            position=fields.number("sidebar_position"),
+            draft=fields.flag("draft"),
+            unlisted=fields.flag("unlisted"),
+            hide_title=fields.flag("hide_title"),
+            hide_table_of_contents=fields.flag("hide_table_of_contents"),
+            tags=fields.tags(),
+            pagination_prev=fields.pagination("pagination_prev"),
+            pagination_next=fields.pagination("pagination_next"),
+            meta=json_safe(meta),
+            body=body,
+        )
+        for name, value, limit in (
+            ("title", title, 300),
+            ("sidebar_label", lesson["sidebar_label"], 300),
+            ("doc id", doc_id, 500),
+            ("URL path", lesson["path"], 500),
+            ("file path", rel, 500),
+        ):
+            if len(value) > limit:
+                fields.problem(None, f"{name} is longer than {limit} characters")
+        return lesson
+
+    def check_unique(self):
+        for attribute, label in (("doc_id", "doc id"), ("path", "URL path")):
+            seen = {}
+            for lesson in self.lessons:
+                value = getattr(lesson, attribute)
+                if value in seen:
+                    self.error(
+                        lesson.source_path,
+                        f"{label} {value!r} is also the {label} of {self.where(seen[value])}",
+                    )
+                else:
+                    seen[value] = lesson.source_path
+        seen = {}
+        for section in self.sections:
+            if section.path in seen:
+                self.error(
+                    section.source_path,
+                    f"folder path {section.path!r} is also the path of "
+                    f"{self.where(seen[section.path])}",
+                )
+            seen[section.path] = section.source_path
+        doc_ids = {lesson.doc_id for lesson in self.lessons}
+        for lesson in self.lessons:
+            for name in ("pagination_prev", "pagination_next"):
+                target = getattr(lesson, name)
+                if target and target not in doc_ids:
+                    self.warnings.append(
+                        f"{self.where(lesson.source_path)}: {name} {target!r} names no doc id"
+                    )
