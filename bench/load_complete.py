@@ -117,18 +117,20 @@ def prepare(learner_count, lesson_count):
 
     call_command("migrate", verbosity=0, interactive=False)
 
-    from courses.models import Course, Lesson
+    from courses.models import Course, Lesson, LessonBody
 
     course = Course.objects.create(slug="load", title="Load")
     for n in range(lesson_count):
+        body = LessonBody.objects.create(
+            markdown=f"Lesson {n + 1}.\n", html=f"<p>Lesson {n + 1}.</p>"
+        )
         Lesson.objects.create(
             course=course,
             doc_id=f"lesson-{n + 1}",
             path=f"lesson-{n + 1}",
             title=f"Lesson {n + 1}",
             order=n,
-            body_markdown=f"Lesson {n + 1}.\n",
-            body_html=f"<p>Lesson {n + 1}.</p>",
+            body=body,
         )
     paths = list(course.lessons.order_by("order").values_list("path", flat=True))
     learners = [signed_in_learner(f"learner{n:03}") for n in range(learner_count)]

@@ -6,6 +6,7 @@ orders exactly as an imported one does, and a re-import knows to leave it alone.
 """
 
 import re
+from contextlib import contextmanager
 
 from django import forms
 from django.conf import settings
@@ -22,6 +23,7 @@ from courses.importing import (
     render_lesson,
     revert_lesson,
 )
+from courses.importing.switch import delete_bodies
 from courses.models import Asset, Course, Lesson, Section
 
 LESSON_PATH = re.compile(r"[\w.~-]+(/[\w.~-]+)*")
@@ -35,21 +37,24 @@ def bump_content_version(course_ids):
     Course.objects.filter(pk__in=course_ids).update(content_version=F("content_version") + 1)
 
 
-def render_and_store(lesson):
-    """Render the lesson's Markdown as the importer does and store the HTML and contents."""
-    rendered = render_lesson(lesson)
-    lesson.save(update_fields=["body_html", "toc", "updated_at"])
-    return rendered
-
-
 def rerender_lessons_linking_to(course, old_url):
     """Re-render the lessons whose stored HTML links to a URL that just changed, so
     their links follow the lesson to its new URL. Returns how many there were."""
-    linking = list(course.lessons.filter(body_html__contains=f'href="{old_url}'))
+    linking = list(
+        course.lessons.filter(body__html__contains=f'href="{old_url}').select_related("body")
+    )
     for lesson in linking:
         lesson.course = course
-        render_and_store(lesson)
+        render_lesson(lesson, lesson.body.markdown)
     return len(linking)
+
+
+@contextmanager
+def deleting_bodies(lessons):
+    """Delete the bodies of `lessons` once the lessons themselves are deleted."""
+    body_ids = list(lessons.values_list("body_id", flat=True))
+    yield
+    delete_bodies(body_ids)
 
 
 def show_problems(request, lesson, problems):
@@ -129,13 +134,21 @@ class CourseAdmin(EditedInAdmin, admin.ModelAdmin):
     def lesson_count(self, course):
         return course.lesson_total
 
+    def delete_model(self, request, obj):
+        with deleting_bodies(obj.lessons.all()):
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with deleting_bodies(Lesson.objects.filter(course__in=queryset)):
+            super().delete_queryset(request, queryset)
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and "slug" in form.changed_data:
             # Every lesson URL changed, and so did every link between lessons.
-            for lesson in obj.lessons.all():
+            for lesson in obj.lessons.select_related("body"):
                 lesson.course = obj
-                render_and_store(lesson)
+                render_lesson(lesson, lesson.body.markdown)
 
     def save_formset(self, request, form, formset, change):
         save_as_edited(formset)
@@ -248,7 +261,6 @@ class LessonForm(forms.ModelForm):
             "sidebar_label",
             "description",
             "path",
-            "body_markdown",
             "draft",
             "unlisted",
             "archived",
@@ -258,14 +270,7 @@ class LessonForm(forms.ModelForm):
             "tags",
             "meta",
         ]
-        field_classes = {"body_markdown": MarkdownField}
-        widgets = {
-            "description": forms.Textarea(attrs={"rows": 2}),
-            "body_markdown": forms.Textarea(
-                attrs={"class": "markdown-source", "rows": 30, "spellcheck": "false"}
-            ),
-        }
-        labels = {"body_markdown": "Markdown"}
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
         help_texts = {
             "path": "The lesson's URL inside its course, e.g. basics/first-steps. "
             "Changing it re-renders the lessons that link here.",
@@ -273,8 +278,18 @@ class LessonForm(forms.ModelForm):
             "file name starts with.",
         }
 
+    markdown = MarkdownField(
+        label="Markdown",
+        required=False,
+        widget=forms.Textarea(
+            attrs={"class": "markdown-source", "rows": 30, "spellcheck": "false"}
+        ),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.body_id:
+            self.fields["markdown"].initial = self.instance.body.markdown
         if self.instance.pk and "section" in self.fields:
             self.fields["section"].queryset = Section.objects.filter(
                 course_id=self.instance.course_id
@@ -344,7 +359,7 @@ class LessonAdmin(EditedInAdmin, admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["course", "section", "title", "sidebar_label", "description", "path"]}),
-        ("Lesson text", {"fields": ["body_markdown"]}),
+        ("Lesson text", {"fields": ["markdown"]}),
         (
             "Publishing",
             {
@@ -391,6 +406,14 @@ class LessonAdmin(EditedInAdmin, admin.ModelAdmin):
 
         return f"{describe(lesson.pagination_prev)} / {describe(lesson.pagination_next)}"
 
+    @admin.display(description="contents")
+    def toc(self, lesson):
+        return lesson.body.toc if lesson.body_id else []
+
+    @admin.display(description="HTML")
+    def body_html(self, lesson):
+        return lesson.body.html if lesson.body_id else ""
+
     def save_model(self, request, obj, form, change):
         if change and not form.has_changed():
             return  # saving an untouched lesson must not stop it following its file
@@ -398,10 +421,10 @@ class LessonAdmin(EditedInAdmin, admin.ModelAdmin):
         if change and "path" in form.changed_data:
             old_url = reverse("courses:lesson", args=[obj.course.slug, form.initial["path"]])
         obj.edited_in_admin = True
+        rendered = render_lesson(obj, form.cleaned_data["markdown"])
         super().save_model(request, obj, form, change)
         if not change or {"position", "section"} & set(form.changed_data):
             recompute_reading_order(obj.course)
-        rendered = render_and_store(obj)
         show_problems(request, obj, [describe_problem(problem) for problem in rendered.problems])
         if old_url:
             relinked = rerender_lessons_linking_to(obj.course, old_url)
@@ -413,13 +436,15 @@ class LessonAdmin(EditedInAdmin, admin.ModelAdmin):
         bump_content_version([obj.course_id])
 
     def delete_model(self, request, obj):
-        super().delete_model(request, obj)
+        with deleting_bodies(Lesson.objects.filter(pk=obj.pk)):
+            super().delete_model(request, obj)
         recompute_reading_order(obj.course)
         bump_content_version([obj.course_id])
 
     def delete_queryset(self, request, queryset):
         courses = list(Course.objects.filter(lessons__in=queryset).distinct())
-        super().delete_queryset(request, queryset)
+        with deleting_bodies(queryset):
+            super().delete_queryset(request, queryset)
         for course in courses:
             recompute_reading_order(course)
         bump_content_version([course.pk for course in courses])

@@ -105,12 +105,9 @@ class Lesson(models.Model):
     description = models.TextField(blank=True)
     position = models.FloatField(null=True, blank=True)
     order = models.PositiveIntegerField(default=0, help_text="Reading order in the course.")
-    body_markdown = models.TextField(blank=True)
-    body_html = models.TextField(blank=True, editable=False)
-    body_text = models.TextField(
-        blank=True, editable=False, help_text="The body as a reader reads it, for snippets."
+    body = models.OneToOneField(
+        "LessonBody", on_delete=models.RESTRICT, related_name="lesson", editable=False
     )
-    toc = models.JSONField(default=list, blank=True, editable=False)
     content_hash = models.CharField(max_length=64, blank=True, editable=False)
     tags = models.JSONField(default=list, blank=True)
     meta = models.JSONField(
@@ -141,9 +138,9 @@ class Lesson(models.Model):
         ]
         indexes = [
             models.Index(fields=["course", "order"], name="lesson_reading_order"),
-            # What search reads of each matching lesson (courses.search), without its row.
+            # What search reads of each matching body's lesson (courses.search), without its row.
             models.Index(
-                fields=["id", "course", "draft", "unlisted", "archived"],
+                fields=["body", "course", "draft", "unlisted", "archived"],
                 name="lesson_search_listing",
             ),
         ]
@@ -151,35 +148,90 @@ class Lesson(models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        from courses.search import reader_text  # courses.search imports this module
-
-        self.content_hash = content_hash(self.body_markdown)
-        self.body_text = reader_text(self.body_markdown)
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self):
         return reverse("courses:lesson", args=[self.course.slug, self.path])
+
+    def show(self, body):
+        """Show `body` (a saved LessonBody); the content hash follows its Markdown, so
+        learners who completed the old text see "updated"."""
+        self.body = body
+        self.content_hash = content_hash(body.markdown)
 
     @property
     def label(self):
         return self.sidebar_label or self.title
 
 
+class LessonBodyQuerySet(models.QuerySet):
+    def unshown(self, written_before):
+        """Bodies no lesson shows, written before `written_before`: left by an import that
+        stopped before its switch. Younger ones may belong to an import still running."""
+        return self.filter(lesson=None, written_at__lt=written_before)
+
+
+class LessonBody(models.Model):
+    """What a lesson shows and search finds: its Markdown, the HTML and contents rendered from
+    it, its reader text, and the title and description search ranks it by.
+
+    An import writes the bodies of changed lessons here first, in short transactions of their
+    own, and only then points the lessons at them in one small transaction: however large the
+    course, learners' writes never wait for the rendering or the text. Search indexes bodies
+    (triggers on SQLite, a generated column on PostgreSQL) and finds a lesson by its body, so a
+    body written ahead is found only once a lesson shows it."""
+
+    title = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True)
+    markdown = models.TextField(blank=True)
+    html = models.TextField(blank=True)
+    text = models.TextField(blank=True, help_text="The body as a reader reads it, for snippets.")
+    toc = models.JSONField(default=list, blank=True)
+    written_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LessonBodyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "lesson bodies"
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        from courses.search import reader_text  # courses.search imports this module
+
+        self.text = reader_text(self.markdown)
+        super().save(*args, **kwargs)
+
+
+class AssetQuerySet(models.QuerySet):
+    def unshown(self, written_before):
+        """Images written ahead by an import that stopped before its switch."""
+        return self.filter(course=None, written_at__lt=written_before)
+
+
 class Asset(models.Model):
     """A file next to the lessons (an image), kept in the database so that any number
     of app servers can serve it without a shared disk."""
 
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="assets")
+    course = models.ForeignKey(
+        Course,
+        on_delete=models.CASCADE,
+        null=True,
+        related_name="assets",
+        help_text="None while an import writes the image ahead of its switch.",
+    )
     path = models.CharField(max_length=500, help_text="Path relative to the course folder.")
     digest = models.CharField(max_length=64)
     content_type = models.CharField(max_length=100)
     data = models.BinaryField()
     size = models.PositiveIntegerField()
+    written_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AssetQuerySet.as_manager()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["course", "path"], name="unique_asset_path"),
+            # An import writes a changed image beside the one pages show until its switch.
+            models.UniqueConstraint(fields=["course", "path", "digest"], name="unique_asset"),
         ]
 
     def __str__(self):

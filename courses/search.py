@@ -1,15 +1,17 @@
 """Full-text search over lessons, on SQLite and on PostgreSQL, behind `search_lessons`.
 
-The index lives beside the ORM model, not in it (migration 0002 creates it):
-- SQLite: the FTS5 table `courses_lesson_search` (Porter stemming), kept in step with
-  `courses_lesson` by triggers, so every write (save, bulk_create, bulk_update, raw SQL)
-  updates it. `rebuild_search_index` recreates table, triggers and contents.
-- PostgreSQL: `courses_lesson.search_vector`, a generated tsvector column (title weighted A,
-  description B, body C) with a GIN index; it can never fall behind.
+The index lives beside the ORM model, not in it (migration 0006 creates it), and indexes
+lesson bodies (`LessonBody`: title, description and Markdown); a lesson is found through the
+body it shows, so a body an import writes ahead is found only once the import switches to it.
+- SQLite: the FTS5 table `courses_lessonbody_search` (Porter stemming), kept in step with
+  `courses_lessonbody` by triggers, so every write (save, bulk_create, raw SQL) updates it.
+  `rebuild_search_index` recreates table, triggers and contents.
+- PostgreSQL: `courses_lessonbody.search_vector`, a generated tsvector column (title weighted
+  A, description B, body C) with a GIN index; it can never fall behind.
 
-Both index the lesson's Markdown source (the tokenizers skip its punctuation). Snippets are cut
-and highlighted here in Python, so both databases show the same escaped text and <mark>s, from
-`Lesson.body_text`: the Markdown as a reader reads it (`reader_text`), stored at save and import.
+Both index the Markdown source (the tokenizers skip its punctuation). Snippets are cut and
+highlighted here in Python, so both databases show the same escaped text and <mark>s, from
+`LessonBody.text`: the Markdown as a reader reads it (`reader_text`), stored at save and import.
 """
 
 import html
@@ -22,7 +24,7 @@ from django.db import NotSupportedError, connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils.safestring import mark_safe
 
-from courses.models import Course, Lesson
+from courses.models import Course, Lesson, LessonBody
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 10
@@ -55,35 +57,33 @@ POSTGRES_LABEL_WEIGHTS = [0.05, 0.1, 0.4, 1.0]
 # Indexed text is capped (same caps on both databases): a PostgreSQL tsvector holds at most
 # 1 MB, and 100,000 characters is far beyond any real lesson.
 SQLITE_INDEX = (
-    """CREATE VIRTUAL TABLE courses_lesson_search USING fts5(
+    """CREATE VIRTUAL TABLE courses_lessonbody_search USING fts5(
         title, description, body, tokenize = 'porter unicode61'
     )""",
-    """CREATE TRIGGER courses_lesson_search_insert AFTER INSERT ON courses_lesson BEGIN
-        INSERT INTO courses_lesson_search (rowid, title, description, body) VALUES (
-            new.id, new.title, substr(new.description, 1, 10000),
-            substr(new.body_markdown, 1, 100000)
+    """CREATE TRIGGER courses_lessonbody_search_insert AFTER INSERT ON courses_lessonbody BEGIN
+        INSERT INTO courses_lessonbody_search (rowid, title, description, body) VALUES (
+            new.id, new.title, substr(new.description, 1, 10000), substr(new.markdown, 1, 100000)
         );
     END""",
-    """CREATE TRIGGER courses_lesson_search_update
-    AFTER UPDATE OF title, description, body_markdown ON courses_lesson BEGIN
-        DELETE FROM courses_lesson_search WHERE rowid = old.id;
-        INSERT INTO courses_lesson_search (rowid, title, description, body) VALUES (
-            new.id, new.title, substr(new.description, 1, 10000),
-            substr(new.body_markdown, 1, 100000)
+    """CREATE TRIGGER courses_lessonbody_search_update
+    AFTER UPDATE OF title, description, markdown ON courses_lessonbody BEGIN
+        DELETE FROM courses_lessonbody_search WHERE rowid = old.id;
+        INSERT INTO courses_lessonbody_search (rowid, title, description, body) VALUES (
+            new.id, new.title, substr(new.description, 1, 10000), substr(new.markdown, 1, 100000)
         );
     END""",
-    """CREATE TRIGGER courses_lesson_search_delete AFTER DELETE ON courses_lesson BEGIN
-        DELETE FROM courses_lesson_search WHERE rowid = old.id;
+    """CREATE TRIGGER courses_lessonbody_search_delete AFTER DELETE ON courses_lessonbody BEGIN
+        DELETE FROM courses_lessonbody_search WHERE rowid = old.id;
     END""",
-    """INSERT INTO courses_lesson_search (rowid, title, description, body)
-    SELECT id, title, substr(description, 1, 10000), substr(body_markdown, 1, 100000)
-    FROM courses_lesson""",
+    """INSERT INTO courses_lessonbody_search (rowid, title, description, body)
+    SELECT id, title, substr(description, 1, 10000), substr(markdown, 1, 100000)
+    FROM courses_lessonbody""",
 )
 SQLITE_DROP_INDEX = (
-    "DROP TRIGGER IF EXISTS courses_lesson_search_insert",
-    "DROP TRIGGER IF EXISTS courses_lesson_search_update",
-    "DROP TRIGGER IF EXISTS courses_lesson_search_delete",
-    "DROP TABLE IF EXISTS courses_lesson_search",
+    "DROP TRIGGER IF EXISTS courses_lessonbody_search_insert",
+    "DROP TRIGGER IF EXISTS courses_lessonbody_search_update",
+    "DROP TRIGGER IF EXISTS courses_lessonbody_search_delete",
+    "DROP TABLE IF EXISTS courses_lessonbody_search",
 )
 
 # Code (fenced blocks, inline spans) is text a reader reads, tags written in it included;
@@ -113,7 +113,7 @@ MARKDOWN_TO_TEXT = [
 
 # What a hit shows, and no more: a lesson row also holds its Markdown and HTML.
 HIT_FIELDS = (
-    *("course", "section", "path", "title", "description", "body_text"),
+    *("course", "section", "body", "path", "title", "description", "body__text"),
     *("course__slug", "course__title", "section__title"),
 )
 
@@ -182,11 +182,11 @@ def sqlite_ranked(words, lessons):
     )
     # Interpolated: only that ORM-built SQL and a constant; the user's words are a parameter.
     sql = (
-        "SELECT courses_lesson.id, courses_lesson.course_id FROM courses_lesson_search"  # noqa: S608
+        "SELECT courses_lesson.id, courses_lesson.course_id FROM courses_lessonbody_search"  # noqa: S608
         " JOIN courses_lesson INDEXED BY lesson_search_listing"
-        " ON courses_lesson.id = courses_lesson_search.rowid"
-        f" WHERE courses_lesson_search MATCH %s AND {conditions}"
-        f" ORDER BY bm25(courses_lesson_search, {SQLITE_COLUMN_WEIGHTS}), courses_lesson.id"
+        " ON courses_lesson.body_id = courses_lessonbody_search.rowid"
+        f" WHERE courses_lessonbody_search MATCH %s AND {conditions}"
+        f" ORDER BY bm25(courses_lessonbody_search, {SQLITE_COLUMN_WEIGHTS}), courses_lesson.id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [match, *params])
@@ -194,17 +194,18 @@ def sqlite_ranked(words, lessons):
 
 
 def postgres_ranked(words, lessons):
-    """[(lesson id, course id)] best first, from the generated search_vector column."""
+    """[(lesson id, course id)] best first, from the bodies' generated search_vector column."""
     from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 
-    vector = RawSQL("courses_lesson.search_vector", [], output_field=SearchVectorField())
+    vector = RawSQL("courses_lessonbody.search_vector", [], output_field=SearchVectorField())
     query = SearchQuery(" ".join(words), config="english", search_type="plain")
     return list(
-        lessons.alias(vector=vector)
+        LessonBody.objects.filter(lesson__in=lessons)
+        .alias(vector=vector)
         .filter(vector=query)
         .annotate(rank=SearchRank(vector, query, weights=POSTGRES_LABEL_WEIGHTS))
-        .order_by("-rank", "pk")
-        .values_list("pk", "course_id")
+        .order_by("-rank", "lesson__id")
+        .values_list("lesson__id", "lesson__course_id")
     )
 
 
@@ -220,7 +221,7 @@ def fetch_hits(lesson_ids, words):
     """Hits for `lesson_ids`, in that order, from one query."""
     lessons = (
         Lesson.objects.filter(pk__in=lesson_ids)
-        .select_related("course", "section")
+        .select_related("course", "section", "body")
         .only(*HIT_FIELDS)
         .order_by()
     )
@@ -288,11 +289,11 @@ def code_text(match):
 def lesson_snippet(lesson, matcher):
     """A snippet from where the lesson matches: its body, else its description, else the
     start of the description or body (a lesson found by its title alone)."""
-    for text in (lesson.body_text, lesson.description):
+    for text in (lesson.body.text, lesson.description):
         words, first = words_through_first_match(text, matcher)
         if first is not None:
             return cut_snippet(text, matcher, words, first)
-    return snippet(lesson.description or lesson.body_text, matcher)
+    return snippet(lesson.description or lesson.body.text, matcher)
 
 
 def snippet(text, matcher, size=SNIPPET_WORDS):
@@ -345,5 +346,5 @@ def rebuild_index():
     with transaction.atomic(), connection.cursor() as cursor:
         for statement in (*SQLITE_DROP_INDEX, *SQLITE_INDEX):
             cursor.execute(statement)
-        cursor.execute("SELECT count(*) FROM courses_lesson_search")
+        cursor.execute("SELECT count(*) FROM courses_lessonbody_search")
         return cursor.fetchone()[0]

@@ -35,7 +35,7 @@ def get_course(course_slug):
 def get_published_lesson(course_slug, lesson_path):
     """A lesson a learner may open: drafts and archived lessons are 404, unlisted ones open."""
     return get_object_or_404(
-        Lesson.objects.published().select_related("course"),
+        Lesson.objects.published().select_related("course", "body"),
         course__slug=course_slug,
         path=lesson_path,
     )
@@ -68,7 +68,7 @@ def lesson(request, course_slug, lesson_path):
         "sections": sections,
         "previous": outline.previous_link(lesson),
         "next": outline.next_link(lesson),
-        "toc": [] if lesson.hide_table_of_contents else lesson.toc,
+        "toc": [] if lesson.hide_table_of_contents else lesson.body.toc,
     }
     return render(request, "courses/lesson.html", context)
 

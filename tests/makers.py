@@ -2,7 +2,7 @@
 
 from django.db.models import F
 
-from courses.models import Course, Lesson, Section
+from courses.models import Course, Lesson, LessonBody, Section
 from learners.models import Completion
 
 
@@ -15,15 +15,31 @@ def make_section(course, slug="basics", title="Basics", order=0, **fields):
     return Section.objects.create(course=course, slug=slug, title=title, order=order, **fields)
 
 
-def make_lesson(course, section=None, slug="first", title="First lesson", order=0, **fields):
+def make_lesson(
+    course,
+    section=None,
+    slug="first",
+    title="First lesson",
+    order=0,
+    body_markdown=None,
+    body_html=None,
+    toc=(),
+    **fields,
+):
     doc_id = f"{section.path}/{slug}" if section else slug
     fields.setdefault("doc_id", doc_id)
     fields.setdefault("path", fields["doc_id"])
-    fields.setdefault("body_markdown", f"# {title}\n\nSome text.\n")
-    fields.setdefault("body_html", f"<p>Text of {title}.</p>")
-    return Lesson.objects.create(
-        course=course, section=section, title=title, order=order, **fields
+    body = LessonBody.objects.create(
+        title=title,
+        description=fields.get("description", ""),
+        markdown=f"# {title}\n\nSome text.\n" if body_markdown is None else body_markdown,
+        html=f"<p>Text of {title}.</p>" if body_html is None else body_html,
+        toc=list(toc),
     )
+    lesson = Lesson(course=course, section=section, title=title, order=order, **fields)
+    lesson.show(body)
+    lesson.save()
+    return lesson
 
 
 def make_course_with_lessons(count=3, slug="intro-course", sections=1):

@@ -15,6 +15,7 @@ from django.urls import reverse
 from courses.models import Course, Lesson
 from learners.models import Completion, Enrollment, User
 from tests.conftest import PASSWORD
+from tests.makers import make_lesson
 
 pytestmark = pytest.mark.django_db
 
@@ -113,12 +114,12 @@ def test_saving_a_lesson_renders_it_at_once(editor_client, course):
     welcome = lesson(course, "basics/welcome")
     version = course.content_version
     body = "Fresh text.\n\n## A new heading\n\nSee [the deep dive](../02-more/01-deep-dive.md).\n"
-    response = save_lesson(editor_client, welcome, body_markdown=body)
+    response = save_lesson(editor_client, welcome, markdown=body)
     assert response.status_code == 302
     welcome.refresh_from_db()
-    assert "Fresh text." in welcome.body_html
-    assert 'href="/courses/admin-course/more/deep-dive/"' in welcome.body_html
-    assert [entry["title"] for entry in welcome.toc] == ["A new heading"]
+    assert "Fresh text." in welcome.body.html
+    assert 'href="/courses/admin-course/more/deep-dive/"' in welcome.body.html
+    assert [entry["title"] for entry in welcome.body.toc] == ["A new heading"]
     assert welcome.edited_in_admin
     course.refresh_from_db()
     assert course.content_version > version
@@ -128,18 +129,18 @@ def test_saving_a_lesson_renders_it_at_once(editor_client, course):
 def test_saving_an_untouched_lesson_keeps_its_text_and_hash(editor_client, course):
     second = lesson(course, "basics/second-steps")
     # Browsers send a textarea's line breaks as CRLF.
-    browser_text = second.body_markdown.replace("\n", "\r\n")
-    save_lesson(editor_client, second, body_markdown=browser_text)
+    browser_text = second.body.markdown.replace("\n", "\r\n")
+    save_lesson(editor_client, second, markdown=browser_text)
     saved = lesson(course, "basics/second-steps")
-    assert saved.body_markdown == second.body_markdown
+    assert saved.body.markdown == second.body.markdown
     assert saved.content_hash == second.content_hash
     assert not saved.edited_in_admin
 
 
 def test_line_breaks_typed_in_a_browser_are_stored_as_in_a_file(editor_client, course):
     second = lesson(course, "basics/second-steps")
-    save_lesson(editor_client, second, body_markdown="\r\nOne.\r\n\r\nTwo.\r\n")
-    assert lesson(course, "basics/second-steps").body_markdown == "\r\nOne.\n\nTwo.\n".replace(
+    save_lesson(editor_client, second, markdown="\r\nOne.\r\n\r\nTwo.\r\n")
+    assert lesson(course, "basics/second-steps").body.markdown == "\r\nOne.\n\nTwo.\n".replace(
         "\r", ""
     )
 
@@ -147,7 +148,7 @@ def test_line_breaks_typed_in_a_browser_are_stored_as_in_a_file(editor_client, c
 def test_broken_links_in_an_edit_are_shown_as_warnings(editor_client, course):
     welcome = lesson(course, "basics/welcome")
     body = "First line.\n\nSee [nothing](./no-such-lesson.md).\n"
-    response = save_lesson(editor_client, welcome, body_markdown=body)
+    response = save_lesson(editor_client, welcome, markdown=body)
     assert response.status_code == 302
     warnings = [m for m in messages_of(response) if "Broken link" in m]
     assert len(warnings) == 1
@@ -157,11 +158,11 @@ def test_broken_links_in_an_edit_are_shown_as_warnings(editor_client, course):
 
 def test_plain_reimport_keeps_the_admin_edit_and_reports_it(editor_client, course, course_dir):
     welcome = lesson(course, "basics/welcome")
-    save_lesson(editor_client, welcome, body_markdown="Edited in the admin.\n")
+    save_lesson(editor_client, welcome, markdown="Edited in the admin.\n")
     report = import_content(str(course_dir))
     welcome.refresh_from_db()
-    assert welcome.body_markdown == "Edited in the admin.\n"
-    assert "Edited in the admin." in welcome.body_html
+    assert welcome.body.markdown == "Edited in the admin.\n"
+    assert "Edited in the admin." in welcome.body.html
     assert welcome.edited_in_admin
     assert "1 kept admin edits" in report
     assert "kept admin edit (--force overwrites): basics/welcome" in report
@@ -169,11 +170,11 @@ def test_plain_reimport_keeps_the_admin_edit_and_reports_it(editor_client, cours
 
 def test_force_reimport_restores_the_files_text(editor_client, course, course_dir):
     welcome = lesson(course, "basics/welcome")
-    save_lesson(editor_client, welcome, body_markdown="Edited in the admin.\n")
+    save_lesson(editor_client, welcome, markdown="Edited in the admin.\n")
     run_action(editor_client, "unpublish", [lesson(course, "more/wrap-up")])
     import_content(str(course_dir), "--force")
     welcome.refresh_from_db()
-    assert "Welcome to the admin course." in welcome.body_html
+    assert "Welcome to the admin course." in welcome.body.html
     assert not welcome.edited_in_admin
     wrap_up = lesson(course, "more/wrap-up")
     assert (wrap_up.draft, wrap_up.edited_in_admin) == (False, False)
@@ -181,7 +182,7 @@ def test_force_reimport_restores_the_files_text(editor_client, course, course_di
 
 def test_revert_action_restores_the_files_text(editor_client, course):
     welcome = lesson(course, "basics/welcome")
-    save_lesson(editor_client, welcome, title="Renamed", body_markdown="Edited in the admin.\n")
+    save_lesson(editor_client, welcome, title="Renamed", markdown="Edited in the admin.\n")
     version = Course.objects.get(pk=course.pk).content_version
     response = editor_client.post(
         reverse("admin:courses_lesson_changelist"),
@@ -190,22 +191,22 @@ def test_revert_action_restores_the_files_text(editor_client, course):
     assert response.status_code == 302
     welcome.refresh_from_db()
     assert welcome.title == "Welcome"
-    assert "Welcome to the admin course." in welcome.body_html
+    assert "Welcome to the admin course." in welcome.body.html
     assert not welcome.edited_in_admin
     assert Course.objects.get(pk=course.pk).content_version > version
     assert "1 lesson reverted to the file's version." in messages_of(response)
 
 
 def test_revert_action_leaves_lessons_without_a_file_alone(editor_client, course):
-    extra = Lesson.objects.create(
-        course=course, title="Extra", doc_id="extra", path="extra", body_markdown="Mine.\n"
+    extra = make_lesson(
+        course, title="Extra", doc_id="extra", path="extra", body_markdown="Mine.\n"
     )
     response = editor_client.post(
         reverse("admin:courses_lesson_changelist"),
         {"action": "revert_to_file", "_selected_action": [extra.pk]},
     )
     extra.refresh_from_db()
-    assert extra.body_markdown == "Mine.\n"
+    assert extra.body.markdown == "Mine.\n"
     assert messages_of(response) == [
         "0 lessons reverted to the file's version.",
         "Not reverted: extra: made in the admin, so there is no file to revert to",
@@ -218,7 +219,7 @@ def add_lesson(client, course, **fields):
         "section": course.sections.get(path="basics").pk,
         "title": "Extra practice",
         "path": "basics/extra-practice",
-        "body_markdown": "## Exercise\n\nBack to [the welcome](./01-welcome.md).\n",
+        "markdown": "## Exercise\n\nBack to [the welcome](./01-welcome.md).\n",
         "position": "10",
         **fields,
     }
@@ -231,8 +232,8 @@ def test_lesson_created_in_the_admin_is_rendered_placed_and_readable(editor_clie
     extra = lesson(course, "basics/extra-practice")
     assert extra.source_path == ""
     assert extra.edited_in_admin
-    assert [entry["title"] for entry in extra.toc] == ["Exercise"]
-    assert 'href="/courses/admin-course/basics/welcome/"' in extra.body_html
+    assert [entry["title"] for entry in extra.body.toc] == ["Exercise"]
+    assert 'href="/courses/admin-course/basics/welcome/"' in extra.body.html
     orders = list(course.lessons.order_by("order").values_list("doc_id", "order"))
     assert [doc_id for doc_id, _ in orders] == [
         "basics/welcome",
@@ -252,7 +253,7 @@ def test_reimport_leaves_a_lesson_created_in_the_admin_alone(editor_client, cour
     import_content(str(course_dir))
     extra = lesson(course, "basics/extra-practice")
     assert not extra.archived
-    assert "Exercise" in extra.body_html
+    assert "Exercise" in extra.body.html
 
 
 def test_adding_a_lesson_at_a_taken_path_is_a_form_error(editor_client, course):
@@ -317,8 +318,8 @@ def test_changing_a_path_rerenders_the_lessons_that_link_to_it(editor_client, co
     response = save_lesson(editor_client, deep_dive, path="more/deeper")
     assert response.status_code == 302
     welcome = lesson(course, "basics/welcome")
-    assert 'href="/courses/admin-course/more/deeper/#details"' in welcome.body_html
-    assert "/more/deep-dive/" not in welcome.body_html
+    assert 'href="/courses/admin-course/more/deeper/#details"' in welcome.body.html
+    assert "/more/deep-dive/" not in welcome.body.html
     assert not welcome.edited_in_admin
     assert "Re-rendered 1 lesson linking to “Deep dive”." in messages_of(response)
 
@@ -386,9 +387,10 @@ def test_lesson_page_has_a_large_monospace_editor_and_read_only_source_fields(
     welcome = lesson(course, "basics/welcome")
     response = editor_client.get(change_url(welcome))
     form = response.context["adminform"].form
-    assert 'class="markdown-source"' in str(form["body_markdown"])
-    assert {"source_path", "source_hash", "body_html", "body_markdown"} & set(form.fields) == {
-        "body_markdown"
+    assert 'class="markdown-source"' in str(form["markdown"])
+    assert form["markdown"].initial == welcome.body.markdown
+    assert {"source_path", "source_hash", "body_html", "markdown"} & set(form.fields) == {
+        "markdown"
     }
     content = response.content.decode()
     assert "admin/coursebook-admin.css" in content
@@ -433,10 +435,10 @@ def test_staff_who_may_only_view_cannot_save_a_lesson(client, course):
     staff(client, "vera", "view_lesson")
     welcome = lesson(course, "basics/welcome")
     assert client.get(change_url(welcome)).status_code == 200
-    response = save_lesson(client, welcome, body_markdown="Vandalised.\n")
+    response = save_lesson(client, welcome, markdown="Vandalised.\n")
     assert response.status_code == 403
     welcome.refresh_from_db()
-    assert "Vandalised" not in welcome.body_markdown
+    assert "Vandalised" not in welcome.body.markdown
 
 
 def test_renamed_section_and_course_keep_their_admin_edits_on_reimport(
@@ -502,14 +504,14 @@ def test_imported_course_keeps_its_slug(editor_client, course):
 
 def test_renaming_a_course_made_in_the_admin_relinks_its_lessons(editor_client):
     made = Course.objects.create(slug="made-here", title="Made here")
-    first = Lesson.objects.create(
-        course=made, doc_id="first", path="first", title="First", body_markdown="[On](./second.md)"
+    first = make_lesson(
+        made, doc_id="first", path="first", title="First", body_markdown="[On](./second.md)"
     )
-    Lesson.objects.create(course=made, doc_id="second", path="second", title="Second", order=1)
+    make_lesson(made, doc_id="second", path="second", title="Second", order=1)
     response = submit(editor_client, change_url(made), "course_form", slug="renamed")
     assert response.status_code == 302
     first.refresh_from_db()
-    assert 'href="/courses/renamed/second/"' in first.body_html
+    assert 'href="/courses/renamed/second/"' in first.body.html
 
 
 def test_deleting_a_lesson_closes_the_gap_in_reading_order(editor_client, course):
@@ -586,5 +588,5 @@ def test_reimport_links_to_the_path_an_admin_edit_gave_a_lesson(editor_client, c
     welcome_file.write_text(welcome_file.read_text() + "\nOne more line.\n")
     import_content(str(course_dir))
     welcome = lesson(course, "basics/welcome")
-    assert "One more line." in welcome.body_html
-    assert 'href="/courses/admin-course/more/deeper/#details"' in welcome.body_html
+    assert "One more line." in welcome.body.html
+    assert 'href="/courses/admin-course/more/deeper/#details"' in welcome.body.html

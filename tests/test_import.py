@@ -204,10 +204,10 @@ def test_title_comes_from_frontmatter_then_heading_then_file_name(basics):
 
 
 def test_leading_heading_is_not_rendered_twice(basics):
-    html = lesson("getting-started/first-steps").body_html
+    html = lesson("getting-started/first-steps").body.html
     assert "First Steps" not in html
     assert "Some text." in html
-    assert lesson("getting-started/first-steps").body_markdown.startswith("# First Steps")
+    assert lesson("getting-started/first-steps").body.markdown.startswith("# First Steps")
 
 
 def test_date_and_version_like_names_keep_their_numbers(basics):
@@ -257,20 +257,20 @@ def test_lesson_stores_source_hash_and_content_hash(basics):
     assert len(first.source_hash) == 64
     from courses.models import content_hash
 
-    assert first.content_hash == content_hash(first.body_markdown)
+    assert first.content_hash == content_hash(first.body.markdown)
 
 
 # Links and images ----------------------------------------------------------------------------
 
 
 def test_relative_links_become_lesson_urls_and_keep_anchors(basics):
-    first = lesson("getting-started/first-steps").body_html
+    first = lesson("getting-started/first-steps").body.html
     assert 'href="/courses/basics/getting-started/second-lesson/#details"' in first
-    second = lesson("getting-started/second-lesson").body_html
+    second = lesson("getting-started/second-lesson").body.html
     assert 'href="/courses/basics/getting-started/"' in second
     assert 'href="/courses/basics/top-level/"' in second  # a /-rooted link
     assert 'href="https://docusaurus.io/docs"' in second
-    deep = lesson("advanced/nested/deep").body_html
+    deep = lesson("advanced/nested/deep").body.html
     assert 'href="/courses/basics/advanced/custom-id/"' in deep
 
 
@@ -285,7 +285,7 @@ def test_broken_link_is_reported_with_file_and_line(db, tmp_path):
     write(course / "01-a" / "one.md", "# One\n\nText.\n\nSee [gone](./missing.md#part).\n")
     out, _ = run_import(tmp_path)  # a folder of courses: tmp_path/links is one
     assert "broken link: links/01-a/one.md:5 -> ./missing.md" in out
-    assert Lesson.objects.get(doc_id="a/one").body_html
+    assert Lesson.objects.get(doc_id="a/one").body.html
 
 
 def test_strict_fails_on_broken_links_and_writes_nothing(db, tmp_path):
@@ -306,7 +306,7 @@ def test_images_become_assets_with_content_hashed_urls(basics, client):
     assert asset.size == len(png)
     assert asset.content_type == "image/png"
     url = f"/courses/basics/assets/{asset.digest[:16]}/diagram.png"
-    assert f'src="{url}"' in lesson("getting-started/first-steps").body_html
+    assert f'src="{url}"' in lesson("getting-started/first-steps").body.html
 
     response = client.get(url)
     assert response.status_code == 200
@@ -408,13 +408,13 @@ def test_seed_lesson_imports_with_every_link_resolved(db, tmp_path):
     assert seed.title == "Introduction to Generative AI"
     assert seed.position == 1
     assert seed.description.startswith("Discover the foundational concepts")
-    assert seed.body_markdown == SEED_LESSON.read_text().split("---\n", 2)[2].lstrip("\n")
+    assert seed.body.markdown == SEED_LESSON.read_text().split("---\n", 2)[2].lstrip("\n")
     assert (
         'href="/courses/generative-ai/attention-and-transformers/transformer-model-architecture/"'
-        in seed.body_html
+        in seed.body.html
     )
-    assert 'href="/courses/generative-ai/introduction/why-is-so-prominent/"' in seed.body_html
-    assert "<h1" not in seed.body_html
+    assert 'href="/courses/generative-ai/introduction/why-is-so-prominent/"' in seed.body.html
+    assert "<h1" not in seed.body.html
 
 
 def test_shipped_content_imports_strictly(db):

@@ -193,7 +193,9 @@ def test_marking_incomplete_reopens_a_finished_course(learner_client, learner, c
 
 def test_lesson_changed_since_completion_is_marked_updated(learner_client, learner, lessons):
     make_completions(learner, lessons[:1])
-    lessons[0].body_markdown += "\nA new paragraph.\n"
+    lessons[0].body.markdown += "\nA new paragraph.\n"
+    lessons[0].body.save()
+    lessons[0].show(lessons[0].body)
     lessons[0].save()
     bump_content_version(lessons[0].course)
     html = learner_client.get(lessons[0].get_absolute_url()).content.decode()
@@ -203,7 +205,9 @@ def test_lesson_changed_since_completion_is_marked_updated(learner_client, learn
 
 def test_completing_again_clears_the_updated_marker(learner_client, learner, lessons):
     make_completions(learner, lessons[:1])
-    lessons[0].body_markdown += "\nMore.\n"
+    lessons[0].body.markdown += "\nMore.\n"
+    lessons[0].body.save()
+    lessons[0].show(lessons[0].body)
     lessons[0].save()
     bump_content_version(lessons[0].course)
     learner_client.post(complete_url(lessons[0]))

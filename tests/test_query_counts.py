@@ -5,7 +5,7 @@ progress. The catalogue, course and lesson pages are pinned beside their other t
 import pytest
 from django.urls import reverse
 
-from courses.models import Lesson, content_hash
+from courses.models import Lesson, LessonBody, content_hash
 from tests.makers import make_completions, make_course, make_section
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +25,14 @@ def make_course_of(size):
         for n in range(max(1, size // 20))
     ]
     body = "# Lesson\n\nHow a transformer reads a sequence of tokens.\n"
+    bodies = LessonBody.objects.bulk_create(
+        LessonBody(
+            title=f"Lesson {n}",
+            markdown=body,
+            html="<p>How a transformer reads a sequence of tokens.</p>",
+        )
+        for n in range(size)
+    )
     return Lesson.objects.bulk_create(
         Lesson(
             course=course,
@@ -33,8 +41,7 @@ def make_course_of(size):
             path=f"lesson-{n}",
             title=f"Lesson {n}",
             order=n,
-            body_markdown=body,
-            body_html="<p>How a transformer reads a sequence of tokens.</p>",
+            body=bodies[n],
             content_hash=content_hash(body),
         )
         for n in range(size)

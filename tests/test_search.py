@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.template.loader import render_to_string
 
-from courses.models import Lesson, content_hash
+from courses.models import Lesson, LessonBody
 from courses.search import (
     MAX_QUERY_CHARS,
     WordMatcher,
@@ -185,41 +185,32 @@ def test_index_follows_save_update_and_delete(course, section):
     lesson = make_lesson(course, section, slug="a", title="A", body_markdown="Old words.")
     assert titles(search_lessons("old")) == ["A"]
 
-    lesson.body_markdown = "Fresh words."
-    lesson.save()
+    lesson.body.markdown = "Fresh words."
+    lesson.body.save()
     assert titles(search_lessons("fresh")) == ["A"]
     assert titles(search_lessons("old")) == []
 
-    Lesson.objects.filter(pk=lesson.pk).update(title="Renamed")
-    assert titles(search_lessons("renamed")) == ["Renamed"]
+    LessonBody.objects.filter(pk=lesson.body_id).update(title="Renamed")
+    assert titles(search_lessons("renamed")) == ["A"]
 
     lesson.delete()
     assert titles(search_lessons("fresh")) == []
 
 
-def test_index_follows_bulk_create_and_bulk_update(course, section):
-    body = "Tokenizers split text."
-    Lesson.objects.bulk_create(
-        [
-            Lesson(
-                course=course,
-                section=section,
-                doc_id=f"bulk-{n}",
-                path=f"bulk-{n}",
-                title=f"Bulk {n}",
-                order=n,
-                body_markdown=body,
-                content_hash=content_hash(body),
-            )
-            for n in range(3)
-        ]
+def test_a_body_written_ahead_is_found_once_a_lesson_shows_it(course, section):
+    lessons = [
+        make_lesson(course, section, slug=f"l{n}", title=f"L{n}", body_markdown="Tokenizers.")
+        for n in range(3)
+    ]
+    ahead = LessonBody.objects.bulk_create(
+        LessonBody(markdown="Embeddings map words to vectors.") for _ in lessons
     )
     assert len(search_lessons("tokenizer")) == 3
+    assert len(search_lessons("embedding")) == 0
 
-    lessons = list(Lesson.objects.filter(course=course))
-    for lesson in lessons:
-        lesson.body_markdown = "Embeddings map words to vectors."
-    Lesson.objects.bulk_update(lessons, ["body_markdown"])
+    for lesson, body in zip(lessons, ahead, strict=True):
+        lesson.show(body)
+    Lesson.objects.bulk_update(lessons, ["body", "content_hash"])
     assert len(search_lessons("tokenizer")) == 0
     assert len(search_lessons("embedding")) == 3
 
@@ -230,7 +221,7 @@ def test_index_follows_an_admin_edit_and_a_reimport(editor_client, tmp_path):
     assert titles(search_lessons("practice")) == ["Second steps"]
 
     welcome = Lesson.objects.get(doc_id="basics/welcome")
-    save_lesson(editor_client, welcome, body_markdown="Gradient descent, explained.")
+    save_lesson(editor_client, welcome, markdown="Gradient descent, explained.")
     assert titles(search_lessons("gradient")) == ["Welcome"]
 
     second = folder / "01-basics" / "02-second-steps.md"
@@ -250,7 +241,7 @@ def test_snippets_follow_an_admin_edit_and_a_reimport(editor_client, tmp_path):
     )
 
     second = Lesson.objects.get(doc_id="basics/second-steps")
-    save_lesson(editor_client, second, body_markdown="## Practice\n\nSay **it** `aloud`.")
+    save_lesson(editor_client, second, markdown="## Practice\n\nSay **it** `aloud`.")
     [hit] = search_lessons("practice")
     assert hit.snippet == "<mark>Practice</mark> Say it aloud ."
 
@@ -267,16 +258,17 @@ def test_snippets_follow_an_admin_edit_and_a_reimport(editor_client, tmp_path):
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only")
 def test_index_triggers_survive_every_migration(db):
     """Django rebuilds a SQLite table for most column changes, and its triggers go with it:
-    a migration that alters Lesson must recreate them (courses.search.SQLITE_INDEX)."""
+    a migration that alters LessonBody must recreate them (courses.search.SQLITE_INDEX)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'courses_lesson'"
+            "SELECT name FROM sqlite_master"
+            " WHERE type = 'trigger' AND tbl_name = 'courses_lessonbody'"
         )
         triggers = {name for (name,) in cursor.fetchall()}
     assert triggers == {
-        "courses_lesson_search_insert",
-        "courses_lesson_search_update",
-        "courses_lesson_search_delete",
+        "courses_lessonbody_search_insert",
+        "courses_lessonbody_search_update",
+        "courses_lessonbody_search_delete",
     }
 
 
@@ -284,8 +276,8 @@ def test_index_triggers_survive_every_migration(db):
 def test_rebuild_recreates_a_lost_index_and_its_triggers(course, section):
     make_lesson(course, section, slug="a", title="Attention")
     with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER courses_lesson_search_insert")
-        cursor.execute("DELETE FROM courses_lesson_search")
+        cursor.execute("DROP TRIGGER courses_lessonbody_search_insert")
+        cursor.execute("DELETE FROM courses_lessonbody_search")
     assert titles(search_lessons("attention")) == []
 
     out = StringIO()

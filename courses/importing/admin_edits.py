@@ -10,27 +10,38 @@ from django.utils import timezone
 
 from courses.importing.links import LinkMap
 from courses.importing.order import assign_reading_order
+from courses.importing.plan import lesson_values, set_changed
 from courses.importing.render_jobs import render_body, render_key, render_source, toc_levels_of
 from courses.importing.report import ContentError
-from courses.importing.sync import BATCH_SIZE, attach, lesson_values, render_values, set_changed
+from courses.importing.switch import BATCH_SIZE
+from courses.importing.sync import attach
 from courses.importing.tree import read_lesson_file
-from courses.models import Course, Lesson, Section
+from courses.models import Course, Lesson, LessonBody, Section
 
 
-def render_lesson(lesson):
-    """Render lesson.body_markdown (as edited in the admin) into lesson.body_html and
-    lesson.toc, resolving relative links through the course's lessons in the database,
-    from the lesson's file (or, for a lesson made in the admin, its doc id). The caller
-    saves the lesson; the returned Rendered lists problems to show the editor."""
+def render_lesson(lesson, markdown):
+    """Render `markdown` (as edited in the admin) into the lesson's body, resolving relative
+    links through the course's lessons in the database, from the lesson's file (or, for a
+    lesson made in the admin, its doc id). Saves the body (a new one for a new lesson); the
+    caller saves the lesson. The returned Rendered lists problems to show the editor."""
     rendered, _ = render_body(
-        lesson.body_markdown,
+        markdown,
         base_dir=posixpath.dirname(lesson.source_path or lesson.doc_id),
         links=LinkMap.from_database(lesson.course),
         toc_levels=toc_levels_of(lesson.meta or {}),
     )
-    lesson.body_html = rendered.html
-    lesson.toc = list(rendered.toc)
+    store_body(lesson, markdown, rendered.html, rendered.toc)
     return rendered
+
+
+def store_body(lesson, markdown, html, toc):
+    """Write the lesson's text into its body, in place: an admin edit is one small row, saved
+    in the admin's own transaction."""
+    body = lesson.body if lesson.body_id else LessonBody()
+    body.title, body.description = lesson.title, lesson.description
+    body.markdown, body.html, body.toc = markdown, html, list(toc)
+    body.save()
+    lesson.show(body)
 
 
 def revert_lesson(lesson):
@@ -58,8 +69,11 @@ def revert_lesson(lesson):
     render = render_source(source, links, render_key(source, links), where)
     if render.errors:
         raise ContentError(render.errors)
-    set_changed(lesson, {**lesson_values(source), **render_values(source, render, timezone.now())})
+    set_changed(lesson, lesson_values(source))
+    lesson.source_hash, lesson.imported_at = render.key, timezone.now()
+    lesson.edited_in_admin = False
     with transaction.atomic():
+        store_body(lesson, source.body, render.html, render.toc)
         lesson.save()
         Course.objects.filter(pk=course.pk).update(content_version=F("content_version") + 1)
     return render.broken_links + render.warnings

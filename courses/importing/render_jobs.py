@@ -17,6 +17,7 @@ from pathlib import Path
 from courses import rendering, search
 from courses.importing.links import Resolver
 from courses.importing.tree import split_leading_title
+from courses.models import content_hash
 
 
 def _line_of(text, needle, first_line):
@@ -77,6 +78,7 @@ class Render:
     html: str
     toc: list
     text: str
+    content_hash: str
     broken_links: list
     warnings: list
     errors: list
@@ -91,7 +93,8 @@ def render_source(lesson, links, key, where):
         toc_levels=toc_levels_of(lesson.meta),
     )
     text = search.reader_text(lesson.body)
-    result = Render(key, rendered.html, list(rendered.toc), text, [], [], [])
+    digest = content_hash(lesson.body)
+    result = Render(key, rendered.html, list(rendered.toc), text, digest, [], [], [])
     escaped = {target for target, _ in escaping}
     for problem in rendered.problems:
         line = f"{where}:{problem.line}" if problem.line else where

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from courses.models import Lesson
+from courses.models import LessonBody
 from tests.conftest import PASSWORD
 from tests.makers import lessons_of, make_completions, make_course_with_lessons, make_lesson
 
@@ -92,7 +92,7 @@ def test_desktop_sidebar_shows_the_outline_without_a_toggle(page):
 def test_lesson_page_fits_a_phone_without_sideways_scrolling(phone_page, learner):
     course = make_course_with_lessons(count=3)
     lesson = make_lesson(course, slug="wide", title="A lesson with wide things", order=9)
-    Lesson.objects.filter(pk=lesson.pk).update(body_html=WIDE_BODY)
+    LessonBody.objects.filter(pk=lesson.body_id).update(html=WIDE_BODY)
 
     for signed_in in (False, True):
         if signed_in:
