@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_ENV := DJANGO_DEBUG=true
 
-.PHONY: run test fmt lint bench load migrations-check install
+.PHONY: run test fmt lint bench load load-import migrations-check install
 
 $(BIN)/python:
 	$(shell command -v $(PYTHON) || echo python3) -m venv $(VENV)
@@ -40,3 +40,6 @@ bench: $(STAMP)
 
 load: $(STAMP)
 	$(BIN)/python bench/load_complete.py
+
+load-import: $(STAMP)
+	$(BIN)/python bench/load_import.py

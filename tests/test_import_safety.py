@@ -182,6 +182,40 @@ def test_symlink_inside_the_course_is_followed(course):
     assert Lesson.objects.get(doc_id="again").title == "Welcome"
 
 
+def test_folders_nested_too_deep_are_one_line_naming_the_folder(course):
+    folders = [str(course) + "/d" * depth for depth in range(1, 1001)]
+    for folder in folders:
+        os.mkdir(folder)
+    Path(folders[-1], "bottom.md").write_text("# Bottom\n")
+    before = snapshot()
+    try:
+        errors = import_errors(course)
+    finally:  # bottom up: removing the tree recursively would itself recurse too deep
+        os.remove(Path(folders[-1], "bottom.md"))
+        for folder in reversed(folders):
+            os.rmdir(folder)
+    assert errors == ["basics/" + "/".join(["d"] * 33) + ": folders nest more than 32 deep here"]
+    assert before == snapshot()
+
+
+def test_a_fifo_named_like_a_lesson_is_skipped_with_a_warning(course):
+    os.mkfifo(course / "pipe.md")
+    out = StringIO()
+    call_command("import_content", str(course), stdout=out)
+    assert "warning: basics/pipe.md: not a regular file; skipped" in out.getvalue()
+    assert not Lesson.objects.filter(doc_id="pipe").exists()
+
+
+def test_control_characters_in_a_file_name_stay_on_one_report_line(course):
+    (course / "bad\nbasics: 0 created.md").write_bytes(b"\xff")
+    (course / "right\u202eto-left.md").write_bytes(b"\xff")
+    errors = import_errors(course)
+    assert sorted(errors) == [
+        "basics/bad\\nbasics: 0 created.md:1: is not valid UTF-8 (byte 0xff)",
+        "basics/right\\u202eto-left.md:1: is not valid UTF-8 (byte 0xff)",
+    ]
+
+
 def test_failed_import_exits_non_zero_without_a_traceback(tmp_path):
     folder = tmp_path / "broken"
     folder.mkdir()

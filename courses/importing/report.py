@@ -1,6 +1,7 @@
 """What an import says: one CourseReport per course, and ContentError for a course that
 cannot be imported (one line per problem, each naming the file and line)."""
 
+import unicodedata
 from dataclasses import dataclass, field
 
 
@@ -45,3 +46,14 @@ class CourseReport:
         counts.append(f"{len(self.broken_links)} broken links")
         prefix = "(dry run) " if self.dry_run else ""
         return f"{prefix}{self.course}: " + ", ".join(counts)
+
+
+def printable(line):
+    """`line` with control and format characters (newlines, escapes, bidi overrides) written
+    as escapes, so that a file's name can never break a report line or forge another."""
+    return "".join(
+        char.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(char) in ("Cc", "Cf")
+        else char
+        for char in line
+    )

@@ -5,6 +5,7 @@ import hashlib
 import os
 import posixpath
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,8 @@ from courses.importing.sources import CATEGORY_FILES, LESSON_SUFFIXES, course_sl
 
 MAX_MARKDOWN_BYTES = 2 * 1024 * 1024
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
+# Docusaurus sites nest a few levels; a limit keeps a pathological tree to one clear line.
+MAX_FOLDER_DEPTH = 32
 IMAGE_TYPES = {
     ".avif": "image/avif",
     ".bmp": "image/bmp",
@@ -200,7 +203,7 @@ class _CourseReader:
         )
 
     def entries(self, folder, rel):
-        """The folder's entries worth reading, with symlinks checked."""
+        """The folder's entries worth reading: folders and regular files, symlinks checked."""
         for entry in sorted(os.scandir(folder), key=lambda e: e.name):
             name = entry.name
             if name.startswith(".") or (name.startswith("_") and name not in CATEGORY_FILES):
@@ -214,10 +217,16 @@ class _CourseReader:
                 if not target.exists():
                     self.error(entry_rel, "is a broken symlink")
                     continue
+            if not (entry.is_dir() or entry.is_file()):
+                self.warnings.append(f"{self.where(entry_rel)}: not a regular file; skipped")
+                continue
             yield name, entry_rel, entry
 
     def read_folder(self, folder, rel):
         """Read a folder and everything below it; return its _category_ settings."""
+        if rel.count("/") >= MAX_FOLDER_DEPTH:
+            self.error(rel, f"folders nest more than {MAX_FOLDER_DEPTH} deep here")
+            return {}
         real = folder.resolve()
         if real in self.seen_folders:
             self.error(rel, "is a symlink loop")
@@ -271,8 +280,13 @@ class _CourseReader:
         )
 
     def read_text(self, path, rel, limit):
-        with open(path, "rb") as file:
-            size = os.fstat(file.fileno()).st_size
+        # Non-blocking, so that a FIFO swapped in after the listing cannot stall the import.
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as file:
+            status = os.fstat(file.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                self.error(rel, "is not a regular file")
+                return None
+            size = status.st_size
             if size > limit:
                 self.error(rel, f"is {size / 2**20:.1f} MB; the limit is {limit // 2**20} MB")
                 return None

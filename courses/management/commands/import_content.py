@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from courses.importing import ContentError, import_content
+from courses.importing.report import printable
 
 # Progress shows for courses with at least this many lessons to render.
 PROGRESS_FROM = 100
@@ -49,7 +50,7 @@ class Command(BaseCommand):
                 on_progress=self.show_progress if verbosity >= 1 else None,
             )
         except ContentError as error:
-            raise CommandError(str(error)) from None
+            raise CommandError("\n".join(map(printable, error.errors))) from None
         for report in reports:
             self.write_report(report, verbosity)
         failed = [report.course for report in reports if report.errors]
@@ -76,7 +77,7 @@ class Command(BaseCommand):
             problems = "1 error" if count == 1 else f"{count} errors"
             self.stderr.write(self.style.ERROR(f"{report.course}: {problems}"))
             for error in report.errors:
-                self.stderr.write(f"  {error}")
+                self.stderr.write(f"  {printable(error)}")
             return
         if verbosity < 1:
             return
@@ -93,4 +94,4 @@ class Command(BaseCommand):
             sections[:0] = [("created", report.created), ("updated", report.updated)]
         for label, items in sections:
             for item in items:
-                self.stdout.write(f"  {label}: {item}")
+                self.stdout.write(f"  {label}: {printable(item)}")
