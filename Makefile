@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_ENV := DJANGO_DEBUG=true
 
-.PHONY: run test fmt lint bench load load-import migrations-check install
+.PHONY: run test fmt lint bench bench-memory load load-import migrations-check install
 
 $(BIN)/python:
 	$(shell command -v $(PYTHON) || echo python3) -m venv $(VENV)
@@ -37,6 +37,9 @@ migrations-check: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+bench-memory: $(STAMP)
+	$(BIN)/python bench/import_memory.py
 
 load: $(STAMP)
 	$(BIN)/python bench/load_complete.py
