@@ -23,6 +23,7 @@ import threading
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 from functools import cache
+from html.parser import HTMLParser
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -228,8 +229,8 @@ class _ListIndents:
 NOT_MDX = object()
 TAG_BLOCK = math.inf  # a block closed by its end tag, never by a run of colons
 ESM_START = re.compile(
-    r"^(?:import\s*[\w*{'\"]|export\s+(?:default|const|let|var|function|class|async)\b"
-    r"|export\s*[{*])"
+    r"^(?:import\s*(?:[{*'\"]|[\w$]+\s*(?:,|\s+from\b))"
+    r"|export\s+(?:default|const|let|var|function|class|async)\b|export\s*[{*])"
 )
 JSX_ATTRIBUTES = r"""(?:[^<>"'{}]|"[^"]*"|'[^']*'|\{(?:[^{}"']|"[^"]*"|'[^']*'|\{[^{}]*\})*\})*"""
 JSX_TAG = re.compile(
@@ -762,13 +763,9 @@ def _markdown():
 
 # Pass 2b: embedded frames -------------------------------------------------------------------
 
-IFRAME = re.compile(
-    r"""<iframe\b(?P<attributes>(?:[^>"']|"[^"]*"|'[^']*')*)>(?:[^<]*</iframe\s*>)?""",
-    re.IGNORECASE,
-)
 IFRAME_START = re.compile(r"<iframe", re.IGNORECASE)
-HTML_ATTRIBUTE = re.compile(
-    r"""(?P<name>[^\s"'>/=]+)(?:\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'=<>`]+)))?"""
+SRC_ATTRIBUTE = re.compile(
+    r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE
 )
 FRAME_SIZE = re.compile(r"\d{1,4}%?")
 
@@ -787,53 +784,84 @@ def embed_url(src, hosts):
     return urlunsplit(("https", host, parts.path, parts.query, parts.fragment))
 
 
+class _Frames(HTMLParser):
+    """Each iframe of a body: where it starts and ends (its end tag included) and its
+    attributes. Parsed, so that `<iframe` inside an attribute's value is left alone."""
+
+    def __init__(self, body):
+        super().__init__(convert_charrefs=True)
+        self.body = body
+        self.line_starts = [0] + [match.end() for match in re.finditer("\n", body)]
+        self.frames = []  # [start, end, attributes, tag as written]
+
+    def position(self):
+        line, column = self.getpos()
+        return self.line_starts[line - 1] + column
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "iframe":
+            written = self.get_starttag_text()
+            attributes = {}
+            for name, value in attrs:
+                attributes.setdefault(name, value or "")
+            start = self.position()
+            self.frames.append([start, start + len(written), attributes, written])
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag == "iframe" and self.frames:
+            self.frames[-1][1] = self.body.find(">", self.position()) + 1
+
+
 def _embeds(body, hosts, context):
     """An iframe from an allowed video host stays (the sanitiser makes it sandboxed and
     lazy-loaded); any other becomes a link to its source. Each is reported."""
+    parser = _Frames(body)
+    parser.feed(body)
+    parser.close()
+    out, done = [], 0
+    for start, end, attributes, written in parser.frames:
+        if start < done:
+            continue  # inside the previous frame
+        alone = start == 0 or body[start - 1] == "\n"
+        out += [body[done:start], _embed(attributes, written, hosts, context, alone)]
+        done = end
+    return "".join(out) + body[done:]
 
-    def embed(match):
-        attributes = {}
-        for attribute in HTML_ATTRIBUTE.finditer(match.group("attributes")):
-            value = next((v for v in attribute.group("dq", "sq", "bare") if v is not None), "")
-            attributes.setdefault(attribute.group("name").lower(), value)
-        written = attributes.get("src", "")
-        src = html.unescape(written).strip()
-        title = html.unescape(attributes.get("title", "")).strip()
-        alone = match.start() == 0 or body[match.start() - 1] == "\n"
-        if url := embed_url(src, hosts):
-            host = urlsplit(url).hostname
-            context.problem(written, f"iframe from {host} kept as an embedded video", "warning")
-            size = "".join(
-                f' {name}="{attributes[name]}"'
-                for name in ("width", "height")
-                if FRAME_SIZE.fullmatch(attributes.get(name, ""))
-            )
-            title = html.escape(title or "Embedded video")
-            return (
-                f'<iframe src="{html.escape(url)}" title="{title}"{size} allowfullscreen></iframe>'
-            )
-        try:
-            parts = urlsplit(src)
-            host = parts.hostname
-        except ValueError:
-            host = None
-        if host is None or parts.scheme.lower() not in ("http", "https"):
-            context.problem(
-                written or "<iframe", "iframe without a web address removed", "warning"
-            )
-            return ""
-        context.problem(
-            written,
-            f"iframe {src!r} is not from an allowed video host: shown as a link",
-            "warning",
-        )
-        link = (
-            f'<a class="embed-link" href="{html.escape(src)}" rel="noopener noreferrer">'
-            f"{html.escape(title or src)}</a>"
-        )
-        return f"<p>{link}</p>" if alone else link
 
-    return IFRAME.sub(embed, body)
+def _embed(attributes, written, hosts, context, alone):
+    src = attributes.get("src", "").strip()
+    title = attributes.get("title", "").strip()
+    # The source as written (entities and all) finds the frame's line in the Markdown.
+    match = SRC_ATTRIBUTE.search(written)
+    src_as_written = next((v for v in match.groups() if v), written) if match else written
+    if url := embed_url(src, hosts):
+        host = urlsplit(url).hostname
+        context.problem(src_as_written, f"iframe from {host} kept as an embedded video", "warning")
+        size = "".join(
+            f' {name}="{attributes[name]}"'
+            for name in ("width", "height")
+            if FRAME_SIZE.fullmatch(attributes.get(name, ""))
+        )
+        title = html.escape(title or "Embedded video")
+        return f'<iframe src="{html.escape(url)}" title="{title}"{size} allowfullscreen></iframe>'
+    try:
+        parts = urlsplit(src)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if host is None or parts.scheme.lower() not in ("http", "https"):
+        context.problem(src_as_written, "iframe without a web address removed", "warning")
+        return ""
+    message = f"iframe {src!r} is not from an allowed video host: shown as a link"
+    context.problem(src_as_written, message, "warning")
+    link = (
+        f'<a class="embed-link" href="{html.escape(src)}" rel="noopener noreferrer">'
+        f"{html.escape(title or src)}</a>"
+    )
+    return f"<p>{link}</p>" if alone else link
 
 
 # Pass 3: sanitising -------------------------------------------------------------------------
