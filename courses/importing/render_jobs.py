@@ -66,7 +66,8 @@ def render_key(lesson, links):
     key means the row needs neither rendering nor rewriting."""
     parts = [_recipe(), lesson.file_hash, lesson.source_path, lesson.path, links.course_slug]
     parts.append(lesson.section_path or "")
-    parts.append(" ".join(sorted(settings.EMBED_HOSTS)))
+    if rendering.IFRAME_START.search(lesson.body):
+        parts.append(" ".join(sorted(settings.EMBED_HOSTS)))
     page_url = docusaurus_url(lesson.path, lesson.section_path)
     parts.append(json.dumps(links.dependencies(lesson.body, page_url)))
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
