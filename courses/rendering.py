@@ -8,10 +8,12 @@ The work happens in three passes:
 
 1. a line pass over the source that rewrites what Python-Markdown cannot read as is:
    Docusaurus admonitions (`:::tip Title` ... `:::`) become pymdownx blocks, code-fence
-   meta (`title="x.py" {1,3-4}`) becomes superfences options, and MDX/JSX lines are
-   escaped to text and reported;
+   meta (`title="x.py" {1,3-4}`) becomes superfences options, and MDX is dealt with
+   (imports and exports dropped, components turned into notices, tabs and <details> into
+   disclosure blocks);
 2. Python-Markdown with an explicit extension list, plus tree passes that give headings
    their Docusaurus ids and permalinks (and collect the toc) and resolve links and images;
+   then iframes: kept from the allowed video hosts, links to their source otherwise;
 3. nh3 with an allow-list, so whatever the author wrote, no script can reach the page.
 """
 
@@ -266,7 +268,7 @@ class _Mdx:
         self.lines = lines
         self.in_esm = False
         self.held = []  # (number, line) of a component tag spread over several lines
-        self.details = None  # (number, indent, open) of a <details> waiting for its summary
+        self.details = None  # (indent, open) of a <details> waiting for its summary
         self.tabs = []  # per open <Tabs>: whether one of its tabs has been opened
 
     def rewrite(self, number, line):
@@ -284,7 +286,7 @@ class _Mdx:
             return self.component_line(number, line)
         if match := DETAILS_OPEN.match(line):
             opened = bool(re.search(r"\bopen\b", match.group("attributes") or ""))
-            self.details = (number, match.group("indent"), opened)
+            self.details = (match.group("indent"), opened)
             if match.group("summary") is not None:
                 return self.open_details(match.group("summary"))
             return None
@@ -380,7 +382,7 @@ class _Mdx:
         return header if rest is None else f"{header}\n{rest}"
 
     def open_details(self, summary):
-        _, indent, opened = self.details
+        indent, opened = self.details
         self.details = None
         return self.open_block(indent, "details", summary.strip(), opened * ["open: True"])
 

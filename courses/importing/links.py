@@ -88,15 +88,18 @@ class LinkMap:
     created in the admin (placed by their doc id) link to files.
 
     `docs_folder` is the course folder's path inside its Docusaurus site, for `/docs/x.md`;
-    `route_base_path` the URL path the site serves its docs under, for `/docs/x` URLs.
+    `route_base_path` the URL path the site serves its docs under, for `/guides/x` URLs
+    (Docusaurus's default, `docs`, is always understood).
     """
 
-    def __init__(self, course_slug, docs_folder="", route_base_path=DEFAULT_DOCS_FOLDER):
+    def __init__(self, course_slug, docs_folder="", route_base_path=""):
         self.course_slug = course_slug
         self.site_prefixes = {f"{name}/" for name in (docs_folder, DEFAULT_DOCS_FOLDER) if name}
         self.route_prefixes = {
-            f"{name.strip('/')}/" for name in (route_base_path, DEFAULT_DOCS_FOLDER) if name
-        } - {"/"}
+            f"{name.strip('/')}/"
+            for name in (route_base_path, DEFAULT_DOCS_FOLDER)
+            if name.strip("/")
+        }
         self.lessons = {}
         self.pages = {}
         self.images = {}
@@ -173,14 +176,19 @@ class LinkMap:
         return table.get(path) or table.get(strip_number_prefixes(path))
 
     def resolve_lesson_file(self, base_dir, target):
-        """The URL of the lesson a `.md`/`.mdx` link names, trying the folders Docusaurus
-        tries in its order; ESCAPES for `../` beyond the course folder."""
+        """The URL of the lesson a `.md`/`.mdx` link names, from the folders Docusaurus tries:
+        the linking file's folder for `./x.md` and `../x.md`; the course (docs) folder, then
+        the site folder, for `/x.md`; all three, in that order, for `x.md`. ESCAPES for a
+        link that climbs out of the course folder."""
         first = self.resolve(self.lessons, base_dir, target)
         if first is not None or target.startswith(("./", "../")):
             return first
-        name = unquote(target.split("?", 1)[0]).lstrip("/")
-        in_site = [name.removeprefix(prefix) for prefix in self.site_prefixes]
-        for path in (name, *in_site) if not target.startswith("/") else in_site:
+        path = target.lstrip("/")
+        tries = [] if target.startswith("/") else [path]
+        tries += [
+            path.removeprefix(prefix) for prefix in self.site_prefixes if path.startswith(prefix)
+        ]
+        for path in tries:
             if (url := self.resolve(self.lessons, "", path)) not in (None, ESCAPES):
                 return url
         return None
