@@ -20,6 +20,7 @@ from config.settings import envhosts
 from courses.importing import import_content
 from courses.importing.links import LinkMap, Resolver, docusaurus_url
 from courses.models import Lesson
+from tests.test_admin import messages_of, save_lesson
 
 SITE = Path(__file__).parent / "fixtures" / "links-site"
 DOCS = SITE / "docs"
@@ -85,7 +86,9 @@ def imported(db):
 
 
 def lesson_at(report, source):
-    return Lesson.objects.get(course__slug=report.course, source_path=source)
+    return Lesson.objects.select_related("body").get(
+        course__slug=report.course, source_path=source
+    )
 
 
 def test_the_fixture_was_built_by_docusaurus_with_broken_links_of_both_kinds():
@@ -101,7 +104,7 @@ def test_every_link_leads_where_docusaurus_sends_it(imported):
     checked = 0
     broken = broken_in_docusaurus()
     for page in TRUTH["links"]:
-        ours = anchors(lesson_at(imported, page["source"]).body_html)
+        ours = anchors(lesson_at(imported, page["source"]).body.html)
         for link in page["links"]:
             attributes, _ = next(a for a in ours if a[1] == link["text"])
             ours.remove((attributes, link["text"]))
@@ -141,11 +144,11 @@ def test_our_pages_are_served_at_docusaurus_permalinks(imported):
 
 def test_mdx_imports_exports_and_components_are_never_shown_as_code(imported):
     lesson = lesson_at(imported, "02-gear/field-notes.mdx")
-    notes = lesson.body_html
+    notes = lesson.body.html
     assert "import" not in notes and "export" not in notes and "=&gt;" not in notes
-    assert "import" not in lesson.body_text and "Tally" not in lesson.body_text
+    assert "import" not in lesson.body.text and "Tally" not in lesson.body.text
     assert "Interactive content not available here: <code>Tally</code>" in notes
-    gear = lesson_at(imported, "02-gear/index.md").body_html
+    gear = lesson_at(imported, "02-gear/index.md").body.html
     assert "Interactive content not available here: <code>DocCardList</code>" in gear
     assert [line for line in imported.warnings if "MDX component" in line] == [
         "docs/02-gear/field-notes.mdx:14: MDX component <Tally> is replaced by a notice "
@@ -188,7 +191,7 @@ def test_a_narrower_embed_host_setting_takes_effect_on_the_next_import(imported)
     with override_settings(EMBED_HOSTS=["player.vimeo.com"]):
         [report] = import_content([DOCS])
     assert report.updated == ["gear/calls"]
-    html = lesson_at(report, "02-gear/calls.md").body_html
+    html = lesson_at(report, "02-gear/calls.md").body.html
     assert html.count("<iframe") == 1
     assert '<a class="embed-link" href="https://www.youtube-nocookie.com/embed/' in html
 
@@ -201,7 +204,7 @@ def test_a_url_style_link_follows_the_lesson_it_names_when_that_lesson_appears(d
     [report] = import_content([docs])
     assert "gear/binoculars" in report.updated
     assert not [line for line in report.broken_links if "nowhere" in line]
-    html = lesson_at(report, "02-gear/01-binoculars.md").body_html
+    html = lesson_at(report, "02-gear/01-binoculars.md").body.html
     assert f'href="/courses/{report.course}/nowhere/"' in html
 
 
@@ -281,3 +284,14 @@ def test_the_embed_hosts_setting_takes_host_names_only(monkeypatch):
     monkeypatch.setenv("COURSEBOOK_EMBED_HOSTS", "https://www.youtube.com/")
     with pytest.raises(ImproperlyConfigured, match="COURSEBOOK_EMBED_HOSTS to comma-separated"):
         envhosts("COURSEBOOK_EMBED_HOSTS")
+
+
+def test_a_url_style_link_typed_in_the_admin_leads_to_the_lesson(editor_client, tmp_path):
+    import_content([shutil.copytree(SITE.parent / "admin-course", tmp_path / "admin-course")])
+    welcome = Lesson.objects.get(course__slug="admin-course", doc_id="basics/welcome")
+    body = "See [the deep dive](../more/deep-dive#details) and [nothing](../more/none/).\n"
+    response = save_lesson(editor_client, welcome, markdown=body)
+    assert response.status_code == 302
+    welcome = Lesson.objects.select_related("body").get(pk=welcome.pk)
+    assert 'href="/courses/admin-course/more/deep-dive/#details"' in welcome.body.html
+    assert [m for m in messages_of(response) if "Broken link" in m and "../more/none/" in m]
