@@ -1,6 +1,7 @@
 """Coursebook settings, read from the environment (see the README's configuration table)."""
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -36,6 +37,19 @@ def envint(name, default):
 
 def envlist(name, default=""):
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+HOST_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
+
+
+def envhosts(name, default=""):
+    hosts = [host.lower() for host in envlist(name, default)]
+    for host in hosts:
+        if not HOST_NAME.fullmatch(host):
+            raise ImproperlyConfigured(
+                f"Set {name} to comma-separated host names such as www.youtube.com, not {host!r}."
+            )
+    return hosts
 
 
 DEBUG = envbool("DJANGO_DEBUG")
@@ -183,6 +197,11 @@ DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "Coursebook <coursebook@lo
 
 SITE_NAME = env("COURSEBOOK_SITE_NAME", "Coursebook")
 LESSONS_REQUIRE_LOGIN = envbool("LESSONS_REQUIRE_LOGIN")
+# Hosts whose <iframe> embeds lessons keep (sandboxed); any other iframe becomes a link.
+EMBED_HOSTS = envhosts(
+    "COURSEBOOK_EMBED_HOSTS",
+    "www.youtube.com,youtube.com,www.youtube-nocookie.com,youtube-nocookie.com,player.vimeo.com",
+)
 CONTENT_DIR = BASE_DIR / "content"
 
 # Login throttling (django-axes): the counts live in the database, so every app server
@@ -205,6 +224,7 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'none'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
+        "frame-src": [f"https://{host}" for host in EMBED_HOSTS] or ["'none'"],
     }
 }
 

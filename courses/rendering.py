@@ -8,30 +8,38 @@ The work happens in three passes:
 
 1. a line pass over the source that rewrites what Python-Markdown cannot read as is:
    Docusaurus admonitions (`:::tip Title` ... `:::`) become pymdownx blocks, code-fence
-   meta (`title="x.py" {1,3-4}`) becomes superfences options, and MDX/JSX lines are
-   escaped to text and reported;
+   meta (`title="x.py" {1,3-4}`) becomes superfences options, and MDX is dealt with
+   (imports and exports dropped, components turned into notices, tabs and <details> into
+   disclosure blocks);
 2. Python-Markdown with an explicit extension list, plus tree passes that give headings
    their Docusaurus ids and permalinks (and collect the toc) and resolve links and images;
+   then iframes: kept from the allowed video hosts, links to their source otherwise;
 3. nh3 with an allow-list, so whatever the author wrote, no script can reach the page.
 """
 
 import bisect
 import html
+import math
 import re
 import threading
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
+from functools import cache
+from html.parser import HTMLParser
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import markdown
 import nh3
 from markdown.extensions.toc import remove_fnrefs, render_inner_html, strip_tags
 from markdown.inlinepatterns import SimpleTagInlineProcessor
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
 from pygments.style import Style
 from pymdownx.blocks import BlocksExtension
 from pymdownx.blocks.admonition import Admonition
+from pymdownx.blocks.block import Block
+from pymdownx.blocks.details import Details
 from pymdownx.slugs import slugify
 
 ADMONITION_TYPES = ("note", "tip", "info", "warning", "danger", "caution")
@@ -61,14 +69,7 @@ ADMONITION_OPEN = re.compile(
 )
 ADMONITION_CLOSE = re.compile(r"^\s*(?P<colons>:{3,})\s*$")
 MDX_COMMENT = re.compile(r"^\s*\{/\*.*\*/\}\s*$")
-MDX_LINE = re.compile(
-    r"^\s*(?:"
-    r"import\s+(?:[\w*{}\s,]+\s+from\s+)?['\"]"  # import X from "y" / import "y"
-    r"|export\s+(?:default\b|const\b|let\b|var\b|function\b|class\b|async\b|\{)"
-    r"|</?[A-Z][\w.]*(?:\s|/?>|$)"  # <Tabs>, </Tabs>, <TabItem value="a">, <Foo />
-    r"|\{.*\}\s*$"  # {expression} alone on a line
-    r")"
-)
+MDX_EXPRESSION = re.compile(r"^\s*\{.*\}\s*$")  # {expression} alone on a line
 CODE_TITLE = re.compile(r"""\btitle=(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>\S+))""")
 CODE_LINES = re.compile(r"\{(?P<ranges>[\d\s,-]+)\}")
 CODE_LINE_NUMBERS = re.compile(r"\bshowLineNumbers(?:=(?P<start>\d+))?")
@@ -223,6 +224,197 @@ class _ListIndents:
         return self.shift(expanded, width)
 
 
+# MDX: what Docusaurus compiles as JavaScript rather than shows. ESM (`import`/`export`) is
+# never shown; a component on a line of its own becomes a short notice naming it, except
+# <Tabs>/<TabItem>, whose tabs become disclosure widgets (the first one open) so that no text
+# is lost; <details>/<summary> become disclosure widgets with their Markdown rendered.
+NOT_MDX = object()
+TAG_BLOCK = math.inf  # a block closed by its end tag, never by a run of colons
+ESM_START = re.compile(
+    r"^(?:import\s*(?:[{*'\"]|[\w$]+\s*(?:,|\s+from\b))"
+    r"|export\s+(?:default|const|let|var|function|class|async)\b|export\s*[{*])"
+)
+JSX_ATTRIBUTES = r"""(?:[^<>"'{}]|"[^"]*"|'[^']*'|\{(?:[^{}"']|"[^"]*"|'[^']*'|\{[^{}]*\})*\})*"""
+JSX_TAG = re.compile(
+    rf"<(?P<close>/)?(?:(?P<name>[A-Z][\w.]*)(?P<attributes>{JSX_ATTRIBUTES})|\s*)>"
+)
+JSX_LINE = re.compile(rf"\s*(?:<(?:/?[A-Z][\w.]*{JSX_ATTRIBUTES}|/?\s*)>\s*)+")
+JSX_LINE_START = re.compile(r"^\s*</?[A-Z]")
+JSX_TEXT_ATTRIBUTE = r"""\b{}\s*=\s*(?:"([^"]*)"|'([^']*)'|\{{\s*["']([^"']*)["']\s*\}})"""
+MAX_TAG_LINES = 32  # a tag spread over more lines than this is shown as text
+DETAILS_OPEN = re.compile(
+    r"^(?P<indent>\s*)<details(?P<attributes>\s[^>]*)?>\s*"
+    r"(?:<summary>(?P<summary>.*?)</summary>\s*)?$",
+    re.IGNORECASE,
+)
+DETAILS_CLOSE = re.compile(r"^\s*</details\s*>\s*$", re.IGNORECASE)
+SUMMARY_LINE = re.compile(r"^\s*<summary>(?P<summary>.*?)</summary>\s*$", re.IGNORECASE)
+
+
+def _escape_markup(line):
+    return line.replace("&", "&amp;").replace("<", "&lt;")
+
+
+def _text_attribute(attributes, name):
+    match = re.search(JSX_TEXT_ATTRIBUTE.format(name), attributes or "")
+    return next((value for value in match.groups() if value is not None), "") if match else ""
+
+
+class _Mdx:
+    """The line pass's MDX rules. `rewrite` returns the line's replacement (None to drop
+    it), or NOT_MDX for a line these rules leave alone."""
+
+    def __init__(self, lines):
+        self.lines = lines
+        self.in_esm = False
+        self.held = []  # (number, line) of a component tag spread over several lines
+        self.details = None  # (indent, open) of a <details> waiting for its summary
+        self.tabs = []  # per open <Tabs>: whether one of its tabs has been opened
+
+    def rewrite(self, number, line):
+        if self.in_esm:
+            self.in_esm = bool(line.strip())  # an import or export runs to a blank line
+            return None if self.in_esm else line
+        if self.held:
+            return self.continue_tag(number, line)
+        if self.details is not None:
+            return self.summary(number, line)
+        if ESM_START.match(line):
+            self.in_esm = True
+            return None
+        if JSX_LINE_START.match(line):
+            return self.component_line(number, line)
+        if match := DETAILS_OPEN.match(line):
+            opened = bool(re.search(r"\bopen\b", match.group("attributes") or ""))
+            self.details = (match.group("indent"), opened)
+            if match.group("summary") is not None:
+                return self.open_details(match.group("summary"))
+            return None
+        if DETAILS_CLOSE.match(line):
+            closed = self.close_block()
+            return NOT_MDX if closed is None else closed
+        return NOT_MDX
+
+    def finish(self):
+        """What is still held when the text ends."""
+        if self.held:
+            return self.give_up()
+        if self.details is not None:
+            return self.open_details("")
+        return None
+
+    # Components ---------------------------------------------------------------------------
+
+    def component_line(self, number, line):
+        if JSX_LINE.fullmatch(line):
+            return self.tags(number, line)
+        if JSX_TAG.match(line.lstrip()):
+            return NOT_MDX  # a component inside a line of text: its text is shown
+        self.held = [(number, line)]
+        return None
+
+    def continue_tag(self, number, line):
+        self.held.append((number, line))
+        text = "\n".join(held for _, held in self.held)
+        if JSX_LINE.fullmatch(text):
+            first = self.held[0][0]
+            self.held = []
+            return self.tags(first, text)
+        if not line.strip() or len(self.held) > MAX_TAG_LINES:
+            return self.give_up()
+        return None
+
+    def give_up(self):
+        held, self.held = self.held, []
+        number, first = held[0]
+        self.lines.warn(number, f"MDX/JSX is not supported and is shown as text: {first.strip()}")
+        return "\n".join(_escape_markup(line) for _, line in held)
+
+    def tags(self, number, text):
+        indent = text[: len(text) - len(text.lstrip())].rpartition("\n")[2]
+        out = []
+        for tag in JSX_TAG.finditer(text):
+            name, attributes = tag.group("name"), tag.group("attributes") or ""
+            self_closing = attributes.rstrip().endswith("/")
+            if name is None:
+                continue  # a fragment, <> or </>
+            if name == "Tabs":
+                if tag.group("close"):
+                    if self.tabs:
+                        self.tabs.pop()
+                elif not self_closing:
+                    self.tabs.append(False)
+            elif name == "TabItem":
+                if tag.group("close"):
+                    out.append(self.close_block() or "")
+                elif not self_closing:
+                    out.append(self.open_tab(indent, attributes))
+            elif not tag.group("close"):
+                out.append(self.notice(number, indent, name))
+        return "\n".join(part for part in out if part)
+
+    def open_tab(self, indent, attributes):
+        label = _text_attribute(attributes, "label") or _text_attribute(attributes, "value")
+        first = not self.tabs or not self.tabs[-1]
+        if self.tabs:
+            self.tabs[-1] = True
+        return self.open_block(
+            indent, "details", label or "Tab", ["type: tab"] + first * ["open: True"]
+        )
+
+    def notice(self, number, indent, name):
+        self.lines.warn(
+            number, f"MDX component <{name}> is replaced by a notice (not available here)"
+        )
+        return self.open_block(indent, "component-notice", name) + self.close_block()
+
+    # <details> ----------------------------------------------------------------------------
+
+    def summary(self, number, line):
+        """A <details> waits for its <summary> on the next line that is not blank."""
+        if not line.strip():
+            return None
+        match = SUMMARY_LINE.match(line)
+        header = self.open_details(match.group("summary") if match else "")
+        if match:
+            return header
+        rest = self.lines.rewrite(number, line)
+        return header if rest is None else f"{header}\n{rest}"
+
+    def open_details(self, summary):
+        indent, opened = self.details
+        self.details = None
+        return self.open_block(indent, "details", summary.strip(), opened * ["open: True"])
+
+    # Blocks -------------------------------------------------------------------------------
+
+    def open_block(self, indent, kind, argument, options=()):
+        """A pymdownx block on the line pass's stack of admonitions, so that blocks of both
+        kinds nest."""
+        stack = self.lines.admonitions
+        if len(stack) >= MAX_NESTING:
+            stack.append((TAG_BLOCK, "", None))
+            return f"\n{indent}{argument}\n"
+        fence = "/" * (3 + len(stack))
+        stack.append((TAG_BLOCK, indent, fence))
+        header = f"{fence} {kind} | {argument}" if argument else f"{fence} {kind}"
+        return "\n".join([f"\n{indent}{header}", *(f"{indent}    {o}" for o in options), ""])
+
+    def close_block(self):
+        """Closes the innermost block opened by a tag, and any left open inside it."""
+        stack = self.lines.admonitions
+        if not any(colons == TAG_BLOCK for colons, _, _ in stack):
+            return None
+        out = []
+        while stack:
+            colons, indent, fence = stack.pop()
+            if fence:
+                out.append(f"\n{indent}{fence}\n")
+            if colons == TAG_BLOCK:
+                break
+        return "".join(out)
+
+
 class _LinePass:
     """Rewrites the source line by line; knows which lines are inside code fences."""
 
@@ -232,6 +424,7 @@ class _LinePass:
         self.code = None
         self.admonitions = []
         self.lists = _ListIndents()
+        self.mdx = _Mdx(self)
 
     def run(self, text):
         out = []
@@ -241,6 +434,8 @@ class _LinePass:
                 out.append(rewritten)
         if self.code:  # as in CommonMark, an unclosed fence runs to the end
             out.append(self.code.text(self.code.indent + self.code.fence))
+        if (held := self.mdx.finish()) is not None:
+            out.append(held)
         out.extend(
             f"\n{indent}{fence}" for _, indent, fence in reversed(self.admonitions) if fence
         )
@@ -265,6 +460,9 @@ class _LinePass:
         return blank + newline + rewritten
 
     def rewrite(self, number, line):
+        mdx = self.mdx.rewrite(number, line)
+        if mdx is not NOT_MDX:
+            return mdx
         if match := FENCE.match(line):
             fence = match.group("fence")
             if fence[0] == "`" and "`" in match.group("info"):
@@ -277,9 +475,9 @@ class _LinePass:
             return self.close_admonition(match) or line
         if MDX_COMMENT.match(line):
             return ""
-        if MDX_LINE.match(line):
+        if MDX_EXPRESSION.match(line):
             self.warn(number, f"MDX/JSX is not supported and is shown as text: {line.strip()}")
-            return line.replace("&", "&amp;").replace("<", "&lt;")
+            return _escape_markup(line)
         return line
 
     def open_admonition(self, number, match):
@@ -337,17 +535,35 @@ class _AdmonitionsExtension(BlocksExtension):
             )
 
 
+class _ComponentNotice(Block):
+    """Where an MDX component stood: `/// component-notice | Name` names it."""
+
+    NAME = "component-notice"
+    ARGUMENT = True
+
+    def on_create(self, parent):
+        notice = etree.SubElement(parent, "p", {"class": "component-notice"})
+        notice.text = "Interactive content not available here: "
+        etree.SubElement(notice, "code").text = AtomicString(self.argument)
+        return notice
+
+
+class _MdxBlocksExtension(BlocksExtension):
+    """Disclosure widgets for <details> and tabs, and notices for components."""
+
+    def extendMarkdownBlocks(self, md, block_mgr):
+        block_mgr.register(Details, {})
+        block_mgr.register(_ComponentNotice, {})
+
+
 def _is_relative(url):
     parts = urlsplit(url)
     return not parts.scheme and not parts.netloc
 
 
-def _is_lesson_link(path):
-    return path.lower().endswith((".md", ".mdx"))
-
-
 class _LinkResolver(Treeprocessor):
-    """Points relative .md links and relative images at their lesson and asset URLs."""
+    """Points local links and relative images at their lesson and asset URLs, through the
+    callbacks, which decide how a link as written resolves (see courses.importing.links)."""
 
     def run(self, root):
         context = self.md.coursebook
@@ -371,15 +587,16 @@ class _LinkResolver(Treeprocessor):
                 element.set("rel", "noopener noreferrer")
             return
         path, _, anchor = href.partition("#")
-        if not _is_lesson_link(path) or context.resolve_link is None:
-            return
+        path, question, query = path.partition("?")
+        if not path or context.resolve_link is None:
+            return  # an anchor or query on this page, or nothing to resolve with
         url = context.resolve_link(path)
         if url is None:
             element.attrib.pop("href")
             element.set("class", "broken-link")
             context.problem(href, f"broken link: {path}", "broken_link")
         else:
-            element.set("href", f"{url}#{anchor}" if anchor else url)
+            element.set("href", url + question + query + (f"#{anchor}" if anchor else ""))
 
     def image(self, element, context):
         src = element.get("src", "")
@@ -391,6 +608,9 @@ class _LinkResolver(Treeprocessor):
             context.problem(src, f"image not found: {src}", "warning")
         else:
             element.set("src", url)
+
+
+LINK_TARGET_OPENERS = ("(", "<", ":", "=", '"', "'")
 
 
 class _Context:
@@ -407,11 +627,12 @@ class _Context:
         self._newlines = None
 
     def line_of(self, target):
-        """The file line of the next mention of `target`. Links are met in document order,
-        so the search goes on from the last mention found, which keeps it linear."""
+        """The file line of the next mention of `target` as a link or image target. Links
+        are met in document order, so the search goes on from the last mention found, which
+        keeps it linear."""
         after = self._after.get(target, 0)
         for start in (max(after, self._cursor), after, 0):
-            position = self.text.find(target, start)
+            position = self._mention(target, start)
             if position >= 0:
                 break
         else:
@@ -420,6 +641,17 @@ class _Context:
         if self._newlines is None:
             self._newlines = [match.start() for match in re.finditer("\n", self.text)]
         return self.first_line + bisect.bisect_left(self._newlines, position)
+
+    def _mention(self, target, start):
+        """Where `target` next stands as a link target (`](x`, `]: x`, `<x>`, `src="x"`),
+        not as a word of the text; else anywhere."""
+        anywhere = position = self.text.find(target, start)
+        while position >= 0:
+            before = self.text[max(0, position - 8) : position].rstrip(" \t")
+            if before.endswith(LINK_TARGET_OPENERS):
+                return position
+            position = self.text.find(target, position + 1)
+        return anywhere
 
     def problem(self, target, message, kind):
         self.problems.append(Problem(self.line_of(target), message, kind))
@@ -502,6 +734,7 @@ def _extensions():
         "pymdownx.superfences",
         "pymdownx.tasklist",
         _AdmonitionsExtension(),
+        _MdxBlocksExtension(),
         _CoursebookExtension(),
     ]
 
@@ -530,6 +763,109 @@ def _markdown():
     return md.reset()
 
 
+# Pass 2b: embedded frames -------------------------------------------------------------------
+
+IFRAME_START = re.compile(r"<iframe", re.IGNORECASE)
+SRC_ATTRIBUTE = re.compile(
+    r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE
+)
+FRAME_SIZE = re.compile(r"\d{1,4}%?")
+
+
+def embed_url(src, hosts):
+    """The https URL a frame may load when `src` is a web address on one of `hosts` (exact
+    host names), else None. Built from the parsed parts, so that what the browser loads is
+    what was checked."""
+    try:
+        parts = urlsplit(src.strip())
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https", "") or "\\" in src or host not in hosts:
+        return None
+    return urlunsplit(("https", host, parts.path, parts.query, parts.fragment))
+
+
+class _Frames(HTMLParser):
+    """Each iframe of a body: where it starts and ends (its end tag included) and its
+    attributes. Parsed, so that `<iframe` inside an attribute's value is left alone."""
+
+    def __init__(self, body):
+        super().__init__(convert_charrefs=True)
+        self.body = body
+        self.line_starts = [0] + [match.end() for match in re.finditer("\n", body)]
+        self.frames = []  # [start, end, attributes, tag as written]
+
+    def position(self):
+        line, column = self.getpos()
+        return self.line_starts[line - 1] + column
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "iframe":
+            written = self.get_starttag_text()
+            attributes = {}
+            for name, value in attrs:
+                attributes.setdefault(name, value or "")
+            start = self.position()
+            self.frames.append([start, start + len(written), attributes, written])
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag == "iframe" and self.frames:
+            self.frames[-1][1] = self.body.find(">", self.position()) + 1
+
+
+def _embeds(body, hosts, context):
+    """An iframe from an allowed video host stays (the sanitiser makes it sandboxed and
+    lazy-loaded); any other becomes a link to its source. Each is reported."""
+    parser = _Frames(body)
+    parser.feed(body)
+    parser.close()
+    out, done = [], 0
+    for start, end, attributes, written in parser.frames:
+        if start < done:
+            continue  # inside the previous frame
+        alone = start == 0 or body[start - 1] == "\n"
+        out += [body[done:start], _embed(attributes, written, hosts, context, alone)]
+        done = end
+    return "".join(out) + body[done:]
+
+
+def _embed(attributes, written, hosts, context, alone):
+    src = attributes.get("src", "").strip()
+    title = attributes.get("title", "").strip()
+    # The source as written (entities and all) finds the frame's line in the Markdown.
+    match = SRC_ATTRIBUTE.search(written)
+    src_as_written = next((v for v in match.groups() if v), written) if match else written
+    if url := embed_url(src, hosts):
+        host = urlsplit(url).hostname
+        context.problem(src_as_written, f"iframe from {host} kept as an embedded video", "warning")
+        size = "".join(
+            f' {name}="{attributes[name]}"'
+            for name in ("width", "height")
+            if FRAME_SIZE.fullmatch(attributes.get(name, ""))
+        )
+        title = html.escape(title or "Embedded video")
+        return f'<iframe src="{html.escape(url)}" title="{title}"{size} allowfullscreen></iframe>'
+    try:
+        parts = urlsplit(src)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if host is None or parts.scheme.lower() not in ("http", "https"):
+        context.problem(src_as_written, "iframe without a web address removed", "warning")
+        return ""
+    message = f"iframe {src!r} is not from an allowed video host: shown as a link"
+    context.problem(src_as_written, message, "warning")
+    link = (
+        f'<a class="embed-link" href="{html.escape(src)}" rel="noopener noreferrer">'
+        f"{html.escape(title or src)}</a>"
+    )
+    return f"<p>{link}</p>" if alone else link
+
+
 # Pass 3: sanitising -------------------------------------------------------------------------
 
 ALLOWED_TAGS = {
@@ -550,20 +886,57 @@ ALLOWED_ATTRIBUTES = {
     "th": {"align", "colspan", "rowspan", "scope"},
     "details": {"open"},
 }
-_cleaner = nh3.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
+# Only task-list checkboxes are inputs in a lesson, and nobody may tick them.
+SET_ATTRIBUTES = {"input": {"type": "checkbox", "disabled": "disabled"}}
+# A video frame runs its host's scripts in the host's own origin, never in the lesson's; it
+# may go full screen and open the video on its site, nothing else.
+FRAME_ATTRIBUTES = {
+    "sandbox": "allow-scripts allow-same-origin allow-presentation allow-popups "
+    "allow-popups-to-escape-sandbox",
+    "allow": "accelerometer; encrypted-media; gyroscope; picture-in-picture; fullscreen",
+    "loading": "lazy",
+    # The page's own policy sends no referrer, and video hosts refuse to play without one.
+    "referrerpolicy": "strict-origin-when-cross-origin",
+}
+_CLEANER_OPTIONS = dict(
     clean_content_tags={"script", "style"},
     url_schemes={"http", "https", "mailto"},
     link_rel=None,
     strip_comments=True,
-    # Only task-list checkboxes are inputs in a lesson, and nobody may tick them.
-    set_tag_attribute_values={"input": {"type": "checkbox", "disabled": "disabled"}},
+)
+_cleaner = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    set_tag_attribute_values=SET_ATTRIBUTES,
+    **_CLEANER_OPTIONS,
 )
 
 
-def sanitise(markup):
-    """Keep only the allow-listed tags, attributes and URL schemes."""
+@cache
+def _cleaner_with_frames(hosts):
+    """The cleaner for a body with iframes: those loading a page on one of `hosts` keep
+    their source, with the frame attributes set; from any other source, nothing loads.
+    (Checking attributes in Python costs time, so bodies without frames skip it.)"""
+
+    def frame_source(tag, attribute, value):
+        if tag == "iframe" and attribute == "src" and embed_url(value, hosts) != value:
+            return None
+        return value
+
+    return nh3.Cleaner(
+        tags=ALLOWED_TAGS | {"iframe"},
+        attributes={**ALLOWED_ATTRIBUTES, "iframe": {"src", "width", "height", "allowfullscreen"}},
+        attribute_filter=frame_source,
+        set_tag_attribute_values={**SET_ATTRIBUTES, "iframe": FRAME_ATTRIBUTES},
+        **_CLEANER_OPTIONS,
+    )
+
+
+def sanitise(markup, embed_hosts=frozenset()):
+    """Keep only the allow-listed tags, attributes and URL schemes, and iframes only from
+    `embed_hosts`."""
+    if embed_hosts and IFRAME_START.search(markup):
+        return _cleaner_with_frames(frozenset(embed_hosts)).clean(markup)
     return _cleaner.clean(markup)
 
 
@@ -578,8 +951,10 @@ def render_markdown(
     first_line=1,
     toc_min_level=2,
     toc_max_level=3,
+    embed_hosts=frozenset(),
 ):
-    """Markdown -> Rendered(html, toc, problems); the html is already sanitised."""
+    """Markdown -> Rendered(html, toc, problems); the html is already sanitised. Iframes
+    loading pages on `embed_hosts` (host names) are kept; any other is a link."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = _LinePass(first_line)
     source = lines.run(text)
@@ -597,8 +972,11 @@ def render_markdown(
     toc = [
         entry for entry in md.coursebook_toc if toc_min_level <= entry["level"] <= toc_max_level
     ]
+    embed_hosts = frozenset(host.lower() for host in embed_hosts)
+    if IFRAME_START.search(body):
+        body = _embeds(body, embed_hosts, context)
     problems = sorted(lines.problems + context.problems, key=lambda problem: problem.line or 0)
-    return Rendered(html=sanitise(body), toc=toc, problems=problems)
+    return Rendered(html=sanitise(body, embed_hosts), toc=toc, problems=problems)
 
 
 def _as_plain_text(text, first_line):

@@ -25,6 +25,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.safestring import mark_safe
 
 from courses.models import Course, Lesson, LessonBody
+from courses.rendering import ESM_START
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 10
@@ -87,12 +88,14 @@ SQLITE_DROP_INDEX = (
 )
 
 # Code (fenced blocks, inline spans) is text a reader reads, tags written in it included;
-# outside code, HTML/JSX tags and comments are markup. One pass, so each is seen once.
+# outside code, HTML/JSX tags, comments and MDX imports and exports (to the next blank line)
+# are markup. One pass, so each is seen once.
 CODE_OR_MARKUP = re.compile(
     r"^\ {0,3}(?P<fence>`{3,}|~{3,})[^\n]*\n(?P<block>.*?)(?:^\ {0,3}(?P=fence)[^\n]*$|\Z)"
     r"|(?P<ticks>`+)(?P<span>.+?)(?P=ticks)"
     r"|<!--.*?-->"
-    r"|</?[A-Za-z][^>]*>",
+    r"|</?[A-Za-z][^>]*>"
+    rf"|{ESM_START.pattern}[^\n]*(?:\n[^\S\n]*\S[^\n]*)*",
     re.MULTILINE | re.DOTALL,
 )
 # The rest of Markdown's syntax, turned into the text a reader sees.

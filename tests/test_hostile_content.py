@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from courses.rendering import render_markdown
-from tests.hostile_payloads import HOSTILE, dangers
+from tests.hostile_payloads import HOSTILE, VIDEO_HOSTS, dangers
 
 
 def _render(text):
@@ -14,6 +14,7 @@ def _render(text):
         text,
         resolve_link=lambda target: "/courses/c/lesson/",
         resolve_image=lambda src: "/courses/c/assets/abc/x.png",
+        embed_hosts=VIDEO_HOSTS,
     ).html
 
 
@@ -34,6 +35,16 @@ def test_hostile_payload_leaves_nothing_that_can_run(payload):
 def test_hostile_payload_is_defused_inside_a_real_lesson(payload):
     lesson = f"## Intro\n\nSome text.\n\n{payload}\n\n- a list\n\n:::note\n{payload}\n:::\n"
     assert dangers(_render(lesson)) == []
+
+
+def test_the_checker_lets_only_sandboxed_video_frames_through():
+    video = "https://www.youtube.com/embed/x"
+    assert dangers(f'<iframe src="{video}" sandbox="allow-scripts"></iframe>') == []
+    assert dangers(f'<iframe src="{video}"></iframe>') == ["<iframe>"]
+    assert dangers(f'<iframe src="{video}" sandbox="allow-top-navigation"></iframe>') == [
+        "<iframe>"
+    ]
+    assert dangers('<iframe src="https://evil.example/" sandbox=""></iframe>') == ["<iframe>"]
 
 
 def test_the_corpus_has_at_least_thirty_payloads():

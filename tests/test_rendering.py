@@ -278,22 +278,16 @@ def test_an_unknown_admonition_type_is_a_warning_and_text():
 # MDX -----------------------------------------------------------------------------------------
 
 
-def test_mdx_lines_are_reported_with_their_file_line():
+def test_mdx_expression_lines_are_reported_with_their_file_line():
     text = "Intro\n\nimport Tabs from '@theme/Tabs';\n\n<Tabs>\n{props.label}\n</Tabs>\n"
     problems = render_markdown(text, first_line=10).problems
-    assert [(problem.line, problem.kind) for problem in problems] == [
-        (12, "warning"),
-        (14, "warning"),
-        (15, "warning"),
-        (16, "warning"),
-    ]
-    assert "import Tabs from '@theme/Tabs';" in problems[0].message
+    assert [(problem.line, problem.kind) for problem in problems] == [(15, "warning")]
+    assert "{props.label}" in problems[0].message
 
 
-def test_mdx_lines_are_shown_as_escaped_text():
-    html = render_markdown('<TabItem value="py">\n\nexport const x = 1;').html
-    assert '&lt;TabItem value="py"&gt;' in html
-    assert "<p>export const x = 1;</p>" in html
+def test_mdx_expression_lines_are_shown_as_escaped_text():
+    html = render_markdown("{a <b> c}").html
+    assert html == "<p>{a &lt;b&gt; c}</p>"
 
 
 def test_mdx_comments_are_dropped_without_a_warning():
@@ -383,11 +377,23 @@ def test_mailto_links_and_in_page_anchors_are_untouched():
     assert resolve.asked == []
 
 
-def test_links_to_other_relative_files_are_not_resolved():
-    resolve = Resolver({})
-    html = render_markdown("[data](./data.csv)", resolve_link=resolve).html
-    assert elements(html, "a") == [{"href": "./data.csv"}]
-    assert resolve.asked == []
+def test_links_to_other_local_files_and_urls_are_resolved_too():
+    resolve = Resolver(
+        {"./chart.png": "/courses/c/assets/ab/chart.png", "audits/": "/courses/c/a/"}
+    )
+    text = "[data](./chart.png) [audits](audits/?tab=2#top)"
+    html = render_markdown(text, resolve_link=resolve).html
+    assert elements(html, "a") == [
+        {"href": "/courses/c/assets/ab/chart.png"},
+        {"href": "/courses/c/a/?tab=2#top"},
+    ]
+    assert resolve.asked == ["./chart.png", "audits/"]
+
+
+def test_a_broken_link_is_reported_where_it_stands_not_where_its_name_is_mentioned():
+    text = "Mentions gone.md first.\n\n[a](gone.md) and\n\n[b](gone.md)\n"
+    rendered = render_markdown(text, resolve_link=Resolver({}), first_line=3)
+    assert [problem.line for problem in rendered.problems] == [5, 7]
 
 
 def test_relative_images_become_asset_urls():

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from courses.importing.links import LinkMap
+from courses.importing.links import LinkMap, docusaurus_url
 from courses.importing.order import assign_reading_order
 from courses.importing.plan import lesson_values, set_changed
 from courses.importing.render_jobs import render_body, render_key, render_source, toc_levels_of
@@ -24,9 +24,11 @@ def render_lesson(lesson, markdown):
     links through the course's lessons in the database, from the lesson's file (or, for a
     lesson made in the admin, its doc id). Saves the body (a new one for a new lesson); the
     caller saves the lesson. The returned Rendered lists problems to show the editor."""
+    section_path = lesson.section.path if lesson.section_id else None
     rendered, _ = render_body(
         markdown,
         base_dir=posixpath.dirname(lesson.source_path or lesson.doc_id),
+        page_url=docusaurus_url(lesson.path, section_path),
         links=LinkMap.from_database(lesson.course),
         toc_levels=toc_levels_of(lesson.meta or {}),
     )

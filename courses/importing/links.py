@@ -1,9 +1,20 @@
-"""Where each lesson file and image of a course is served, and how a link in a body finds it."""
+"""Where each lesson file and image of a course is served, and how a link in a body finds it,
+as Docusaurus resolves it:
+
+- a link to a `.md`/`.mdx` file names the file: `./x.md` and `../x.md` from the linking file's
+  folder; `/x.md` from the docs folder, then from the site folder (`/docs/x.md`); a bare
+  `x.md` from the file's folder, then the docs folder, then the site folder;
+- any other local link is a URL, which the browser resolves against the page's Docusaurus URL
+  (`/guide/setup`, no trailing slash, or `/guide/` for a folder's own page): `audits/` there is
+  `/guide/audits/`, the lesson whose permalink is `guide/audits`. Our lesson URLs end in `/`,
+  so such links are rewritten to the lesson's URL rather than left to the browser.
+"""
 
 import posixpath
 import re
 from collections import defaultdict
 from functools import cache
+from pathlib import Path
 from urllib.parse import unquote
 
 from django.urls import reverse
@@ -19,9 +30,17 @@ REFERENCE_END = re.compile(
     r"\.(?:mdx?|avif|bmp|gif|ico|jpe?g|png|svg|webp)(?![\w.-])", re.IGNORECASE
 )
 NAME_BACKWARDS = re.compile(r"[^\s/\\()\[\]<>\"'`|]*")
+# The targets of inline links and of reference definitions: a superset of the URL-style
+# links the renderer resolves. (Two patterns that each start with a literal are searched
+# ten times faster than one with alternatives.)
+INLINE_LINK_TARGET = re.compile(r"\]\(\s*<?([^\s)>]+)")
+DEFINED_LINK_TARGET = re.compile(r"\n {0,3}\[(?!\^)[^\]\n]+\]:[ \t]*<?([^\s>]+)")
+HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//")
 # Paths that reverse() would leave as they are, so that their URLs can be built directly.
 PLAIN_PATH = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*(?:/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*")
 ESCAPES = object()
+# Where Docusaurus sites keep their docs and serve them from, unless their config says otherwise.
+DEFAULT_DOCS_FOLDER = "docs"
 
 
 # Links and rendering --------------------------------------------------------------------------
@@ -44,9 +63,21 @@ def asset_url(course_slug, path, digest):
     return reverse("courses:asset", args=[course_slug, digest[:16], posixpath.basename(path)])
 
 
+def docusaurus_url(path, section_path):
+    """The page's URL as Docusaurus serves it: `/guide/setup`, and `/guide/` for a folder's
+    own page (index, README or the folder's name), which shares its folder's path."""
+    if not path:
+        return "/"
+    return f"/{path}/" if path == section_path else f"/{path}"
+
+
 def _token(file_name):
     words = file_name.split()
     return words[-1] if words else file_name
+
+
+def _is_lesson_file(path):
+    return path.lower().endswith(LESSON_SUFFIXES)
 
 
 class LinkMap:
@@ -55,11 +86,22 @@ class LinkMap:
     A relative link names a file as on disk (`../05-x/y.md`); the same path without
     number prefixes (`../x/y.md`) or by doc id is accepted too, which lets lessons
     created in the admin (placed by their doc id) link to files.
+
+    `docs_folder` is the course folder's path inside its Docusaurus site, for `/docs/x.md`;
+    `route_base_path` the URL path the site serves its docs under, for `/guides/x` URLs
+    (Docusaurus's default, `docs`, is always understood).
     """
 
-    def __init__(self, course_slug):
+    def __init__(self, course_slug, docs_folder="", route_base_path=""):
         self.course_slug = course_slug
+        self.site_prefixes = {f"{name}/" for name in (docs_folder, DEFAULT_DOCS_FOLDER) if name}
+        self.route_prefixes = {
+            f"{name.strip('/')}/"
+            for name in (route_base_path, DEFAULT_DOCS_FOLDER)
+            if name.strip("/")
+        }
         self.lessons = {}
+        self.pages = {}
         self.images = {}
         self.by_token = defaultdict(set)
 
@@ -67,7 +109,7 @@ class LinkMap:
     def from_source(cls, source, kept_paths):
         """`kept_paths` maps the doc ids of lessons the import leaves alone (admin edits) to
         the path they have in the database, which may differ from their file's."""
-        links = cls(source.slug)
+        links = cls(source.slug, Path(source.source_dir).name)
         for lesson in source.lessons:
             path = kept_paths.get(lesson.doc_id, lesson.path)
             links.add_lesson(lesson.source_path, lesson.doc_id, path)
@@ -77,7 +119,7 @@ class LinkMap:
 
     @classmethod
     def from_database(cls, course):
-        links = cls(course.slug)
+        links = cls(course.slug, Path(course.source_dir).name if course.source_dir else "")
         lessons = Lesson.objects.filter(course=course, archived=False)
         for source_path, doc_id, path in lessons.values_list("source_path", "doc_id", "path"):
             links.add_lesson(source_path, doc_id, path)
@@ -93,6 +135,7 @@ class LinkMap:
         for key in keys:
             self.lessons.setdefault(key, url)
             self.by_token[_token(posixpath.basename(key))].add((key, url))
+        self.pages.setdefault(path, url)
 
     def add_image(self, path, digest):
         url = asset_url(self.course_slug, path, digest)
@@ -100,14 +143,21 @@ class LinkMap:
             self.images.setdefault(key, url)
             self.by_token[_token(posixpath.basename(key))].add((key, url))
 
-    def dependencies(self, body):
-        """Every (file, URL) this body could link to: when one changes, re-render the body."""
+    def dependencies(self, body, page_url):
+        """Every (file or page, URL) this body could link to: when one changes, re-render
+        the body."""
         found = set()
         for end in REFERENCE_END.finditer(body):
             before = body[max(0, end.start() - 255) : end.start()][::-1]
             reference = unquote(NAME_BACKWARDS.match(before)[0][::-1] + end[0])
             found |= self.by_token.get(_token(reference), set())
-        return sorted(found)
+        targets = INLINE_LINK_TARGET.findall(body) + DEFINED_LINK_TARGET.findall("\n" + body)
+        for target in targets:
+            target = target.split("#", 1)[0].split("?", 1)[0]
+            if target and not HAS_SCHEME.match(target) and not _is_lesson_file(target):
+                page = self.page_path(page_url, target)
+                found.add((f"url:{page}", self.page(page)))
+        return sorted(found, key=lambda item: (item[0], item[1] or ""))
 
     @staticmethod
     def course_path(base_dir, target):
@@ -125,24 +175,67 @@ class LinkMap:
             return ESCAPES
         return table.get(path) or table.get(strip_number_prefixes(path))
 
+    def resolve_lesson_file(self, base_dir, target):
+        """The URL of the lesson a `.md`/`.mdx` link names, from the folders Docusaurus tries:
+        the linking file's folder for `./x.md` and `../x.md`; the course (docs) folder, then
+        the site folder, for `/x.md`; all three, in that order, for `x.md`. ESCAPES for a
+        link that climbs out of the course folder."""
+        first = self.resolve(self.lessons, base_dir, target)
+        if first is not None or target.startswith(("./", "../")):
+            return first
+        path = target.lstrip("/")
+        tries = [] if target.startswith("/") else [path]
+        tries += [
+            path.removeprefix(prefix) for prefix in self.site_prefixes if path.startswith(prefix)
+        ]
+        for path in tries:
+            if (url := self.resolve(self.lessons, "", path)) not in (None, ESCAPES):
+                return url
+        return None
+
+    @staticmethod
+    def page_path(page_url, target):
+        """The Docusaurus path (no slashes at either end) that a URL-style link on the page
+        at `page_url` leads to; `..` stops at the root, as in a browser."""
+        target = unquote(target)
+        joined = target if target.startswith("/") else posixpath.dirname(page_url) + "/" + target
+        return posixpath.normpath(joined).strip("/")
+
+    def page(self, path):
+        """The URL of the lesson served at the Docusaurus path, also when the path starts
+        with the URL path the site serves its docs under."""
+        if (url := self.pages.get(path)) is not None:
+            return url
+        for prefix in self.route_prefixes:
+            if path.startswith(prefix) and (url := self.pages.get(path[len(prefix) :])):
+                return url
+        return None
+
 
 class Resolver:
     """The renderer's callbacks for one body; remembers links that leave the course."""
 
-    def __init__(self, links, base_dir):
+    def __init__(self, links, base_dir, page_url="/"):
         self.links = links
         self.base_dir = base_dir
+        self.page_url = page_url
         self.escaping = []
 
-    def _resolve(self, table, target):
-        url = self.links.resolve(table, self.base_dir, target)
+    def _escaped(self, url, target):
         if url is ESCAPES:
             self.escaping.append(target)
             return None
         return url
 
     def link(self, target):
-        return self._resolve(self.links.lessons, target)
+        """A lesson file's URL; for any other link, the image or file it names beside the
+        lesson, else the lesson at its URL; None when it leads nowhere."""
+        if _is_lesson_file(target):
+            return self._escaped(self.links.resolve_lesson_file(self.base_dir, target), target)
+        asset = self.links.resolve(self.links.images, self.base_dir, target)
+        if asset not in (None, ESCAPES):
+            return asset
+        return self.links.page(self.links.page_path(self.page_url, target))
 
     def image(self, src):
-        return self._resolve(self.links.images, src)
+        return self._escaped(self.links.resolve(self.links.images, self.base_dir, src), src)

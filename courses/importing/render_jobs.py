@@ -14,15 +14,12 @@ from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
+from django.conf import settings
+
 from courses import rendering, search
-from courses.importing.links import Resolver
+from courses.importing.links import Resolver, docusaurus_url
 from courses.importing.tree import split_leading_title
 from courses.models import content_hash
-
-
-def _line_of(text, needle, first_line):
-    position = text.find(needle)
-    return first_line + text[:position].count("\n") if position >= 0 else None
 
 
 def toc_levels_of(meta):
@@ -32,11 +29,12 @@ def toc_levels_of(meta):
     )
 
 
-def render_body(body, *, base_dir, links, first_line=1, toc_levels=(2, 3)):
+def render_body(body, *, base_dir, page_url, links, first_line=1, toc_levels=(2, 3)):
     """Render a lesson body (its leading title left out) with links resolved through
-    `links`. Returns the Rendered and the link targets that leave the course."""
+    `links`, as written in a file in `base_dir` and served at the Docusaurus URL `page_url`.
+    Returns the Rendered and the set of link targets that leave the course."""
     _, text = split_leading_title(body)
-    resolver = Resolver(links, base_dir)
+    resolver = Resolver(links, base_dir, page_url)
     rendered = rendering.render_markdown(
         text,
         resolve_link=resolver.link,
@@ -44,9 +42,9 @@ def render_body(body, *, base_dir, links, first_line=1, toc_levels=(2, 3)):
         first_line=first_line,
         toc_min_level=toc_levels[0],
         toc_max_level=toc_levels[1],
+        embed_hosts=settings.EMBED_HOSTS,
     )
-    escaping = [(target, _line_of(text, target, first_line)) for target in resolver.escaping]
-    return rendered, escaping
+    return rendered, set(resolver.escaping)
 
 
 @cache
@@ -68,7 +66,10 @@ def render_key(lesson, links):
     key means the row needs neither rendering nor rewriting."""
     parts = [_recipe(), lesson.file_hash, lesson.source_path, lesson.path, links.course_slug]
     parts.append(lesson.section_path or "")
-    parts.append(json.dumps(links.dependencies(lesson.body)))
+    if rendering.IFRAME_START.search(lesson.body):
+        parts.append(" ".join(sorted(settings.EMBED_HOSTS)))
+    page_url = docusaurus_url(lesson.path, lesson.section_path)
+    parts.append(json.dumps(links.dependencies(lesson.body, page_url)))
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
@@ -88,6 +89,7 @@ def render_source(lesson, links, key, where):
     rendered, escaping = render_body(
         lesson.body,
         base_dir=posixpath.dirname(lesson.source_path),
+        page_url=docusaurus_url(lesson.path, lesson.section_path),
         links=links,
         first_line=lesson.first_line,
         toc_levels=toc_levels_of(lesson.meta),
@@ -95,17 +97,17 @@ def render_source(lesson, links, key, where):
     text = search.reader_text(lesson.body)
     digest = content_hash(lesson.body)
     result = Render(key, rendered.html, list(rendered.toc), text, digest, [], [], [])
-    escaped = {target for target, _ in escaping}
     for problem in rendered.problems:
         line = f"{where}:{problem.line}" if problem.line else where
-        if problem.kind == "broken_link":
-            if not any(target in problem.message for target in escaped):
-                result.broken_links.append(f"{line} -> {_problem_target(problem.message)}")
+        target = _problem_target(problem.message)
+        if target in escaping and problem.message.startswith(TARGET_PROBLEMS):
+            result.errors.append(
+                f"{line}: link or image {target!r} leads out of the course folder"
+            )
+        elif problem.kind == "broken_link":
+            result.broken_links.append(f"{line} -> {target}")
         else:
             result.warnings.append(f"{line}: {problem.message}")
-    for target, number in escaping:
-        line = f"{where}:{number}" if number else where
-        result.errors.append(f"{line}: link or image {target!r} leads out of the course folder")
     return result
 
 
@@ -150,6 +152,10 @@ def _render_job(job):
     return render_source(lesson, _worker_links, key, where)
 
 
+# The renderer says "broken link: <target>" and "image not found: <target>".
+TARGET_PROBLEMS = ("broken link: ", "image not found: ")
+
+
 def _problem_target(message):
-    """The renderer says "broken link: <target>"; the report shows just the target."""
+    """The target a problem names; the report shows just the target."""
     return message.split(": ", 1)[-1]
