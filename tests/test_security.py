@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from whitenoise.middleware import WhiteNoiseFileResponse
 
 from courses.models import Lesson
 from learners.models import Completion, User
@@ -444,17 +445,53 @@ def responses(client, learner, lessons):
     yield "forged post", Client(enforce_csrf_checks=True).post(LOGOUT)
 
 
+def assert_security_headers(response, name):
+    assert response["X-Frame-Options"] == "DENY", name
+    assert response["X-Content-Type-Options"] == "nosniff", name
+    assert response["Referrer-Policy"] == "same-origin", name
+    csp = csp_directives(response["Content-Security-Policy"])
+    assert csp["script-src"] == ["'self'"], name
+    assert "'unsafe-inline'" not in csp["style-src"], name
+    assert csp["object-src"] == ["'none'"], name
+    assert csp["frame-ancestors"] == ["'none'"], name
+    assert csp["base-uri"] == ["'none'"], name
+
+
 def test_every_response_carries_the_security_headers(client, learner, lessons):
     for name, response in responses(client, learner, lessons):
-        assert response["X-Frame-Options"] == "DENY", name
-        assert response["X-Content-Type-Options"] == "nosniff", name
-        assert response["Referrer-Policy"] == "same-origin", name
-        csp = csp_directives(response["Content-Security-Policy"])
-        assert csp["script-src"] == ["'self'"], name
-        assert "'unsafe-inline'" not in csp["style-src"], name
-        assert csp["object-src"] == ["'none'"], name
-        assert csp["frame-ancestors"] == ["'none'"], name
-        assert csp["base-uri"] == ["'none'"], name
+        assert_security_headers(response, name)
+
+
+def test_static_files_from_whitenoise_carry_the_security_headers(settings):
+    settings.WHITENOISE_USE_FINDERS = True  # read when the middleware starts, below
+    response = Client().get("/static/coursebook.css")
+    assert response.status_code == 200
+    assert isinstance(response, WhiteNoiseFileResponse)
+    assert_security_headers(response, "static file")
+
+
+@pytest.mark.parametrize("https_redirect", [False, True])
+def test_the_400_for_a_host_outside_allowed_hosts_carries_the_security_headers(
+    settings, db, https_redirect
+):
+    settings.SECURE_SSL_REDIRECT = https_redirect
+    response = Client(raise_request_exception=False).get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert_security_headers(response, "bad host")
+
+
+def test_the_https_redirect_carries_the_security_headers(settings):
+    settings.SECURE_SSL_REDIRECT = True
+    response = Client().get("/accounts/login/")
+    assert response.status_code == 301
+    assert response.url == "https://testserver/accounts/login/"
+    assert_security_headers(response, "https redirect")
+
+
+def test_a_bad_request_carries_the_security_headers(db):
+    response = Client().get("/search/", {"q": "\0"})
+    assert response.status_code == 400
+    assert_security_headers(response, "bad request")
 
 
 def test_pages_carry_no_inline_script_or_style(client, learner, lessons):
