@@ -54,7 +54,7 @@ CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "learners",
     "courses",
-    "django.contrib.admin",
+    "config.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -198,6 +198,20 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 TRUSTED_PROXY_COUNT = envint("AXES_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "config.proxies.client_address"
+# Failed password changes count too; their form fields are never stored with the attempt.
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "old_password",
+    "new_password1",
+    "new_password2",
+]
+
+# Password-reset mails, counted in the database like sign-in failures: at most this many per
+# email address and this many requests per client address, over the last so many minutes.
+PASSWORD_RESET_LIMIT_PER_EMAIL = envint("PASSWORD_RESET_LIMIT_PER_EMAIL", 3)
+PASSWORD_RESET_LIMIT_PER_CLIENT = envint("PASSWORD_RESET_LIMIT_PER_CLIENT", 10)
+PASSWORD_RESET_LIMIT_MINUTES = envint("PASSWORD_RESET_LIMIT_MINUTES", 60)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
