@@ -68,7 +68,7 @@ CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "learners",
     "courses",
-    "django.contrib.admin",
+    "config.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -79,15 +79,19 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The headers first, so that they are also on what the middleware below answers on its
+    # own: the HTTPS redirect, the 400 for a Host outside ALLOWED_HOSTS, static files.
+    "config.middleware.security_headers",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.refuse_nul_bytes",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -213,6 +217,20 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 TRUSTED_PROXY_COUNT = envint("AXES_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "config.proxies.client_address"
+# Failed password changes count too; their form fields are never stored with the attempt.
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "old_password",
+    "new_password1",
+    "new_password2",
+]
+
+# Password-reset mails, counted in the database like sign-in failures: at most this many per
+# email address and this many requests per client address, over the last so many minutes.
+PASSWORD_RESET_LIMIT_PER_EMAIL = envint("PASSWORD_RESET_LIMIT_PER_EMAIL", 3)
+PASSWORD_RESET_LIMIT_PER_CLIENT = envint("PASSWORD_RESET_LIMIT_PER_CLIENT", 10)
+PASSWORD_RESET_LIMIT_MINUTES = envint("PASSWORD_RESET_LIMIT_MINUTES", 60)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

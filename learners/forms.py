@@ -1,7 +1,10 @@
 from django import forms
+from django.contrib.auth import authenticate
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import ValidationError
 
-from learners.models import User
+from learners.models import EMAIL_TAKEN, User
 
 
 class SignUpForm(UserCreationForm):
@@ -10,3 +13,29 @@ class SignUpForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ["username", "email"]
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError(EMAIL_TAKEN, code="unique")
+        return email
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's, with the old password checked by `authenticate`, so django-axes counts a wrong
+    one as a failed sign-in and locks out exactly as it does at sign-in."""
+
+    def __init__(self, user, *args, request, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        signed_in_as = authenticate(
+            self.request, username=self.user.get_username(), password=old_password
+        )
+        if signed_in_as != self.user:
+            raise ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old_password

@@ -1,13 +1,28 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from courses.models import Course, Lesson
 
+EMAIL_TAKEN = "An account with this email address already exists."
+
 
 class User(AbstractUser):
     """Coursebook's own user model, so it can grow without a painful migration later."""
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            # One account per address, however it is capitalised: a password reset mails
+            # every account with the address it is given.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="unique_user_email",
+                violation_error_message=EMAIL_TAKEN,
+            ),
+        ]
 
 
 class CompletionQuerySet(models.QuerySet):
@@ -69,3 +84,28 @@ class Enrollment(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.course}"
+
+
+class PasswordResetRequestQuerySet(models.QuerySet):
+    def since(self, moment):
+        return self.filter(requested_at__gte=moment)
+
+
+class PasswordResetRequest(models.Model):
+    """One request for a password-reset mail, kept for as long as the reset limits look back
+    (see `learners.password_reset`), in the database so every app server counts them all."""
+
+    email = models.CharField(max_length=254, help_text="As typed, lowercased.")
+    client = models.CharField(max_length=45, help_text="The address the request came from.")
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    objects = PasswordResetRequestQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email", "requested_at"], name="reset_request_email"),
+            models.Index(fields=["client", "requested_at"], name="reset_request_client"),
+        ]
+
+    def __str__(self):
+        return f"Password reset for {self.email} from {self.client}"

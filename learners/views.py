@@ -1,7 +1,9 @@
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
@@ -10,9 +12,10 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from config.proxies import client_address
 from courses.views import get_course, get_published_lesson
-from learners import progress
-from learners.forms import SignUpForm
+from learners import progress, reset_limits
+from learners.forms import PasswordChangeForm, SignUpForm
 
 
 def safe_next_url(request, default):
@@ -49,6 +52,35 @@ def sign_up(request):
         return redirect(safe_next_url(request, "courses:catalogue"))
     next_url = request.POST.get("next") or request.GET.get("next", "")
     return render(request, "registration/signup.html", {"form": form, "next": next_url})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's, with wrong old passwords throttled like sign-ins (see PasswordChangeForm)."""
+
+    form_class = PasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's, with its mails limited per email address and per client (reset_limits)."""
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        over_limit = reset_limits.record_request(email, client_address(self.request))
+        if over_limit == "client":
+            return render(
+                self.request,
+                "registration/password_reset_limited.html",
+                {"minutes": settings.PASSWORD_RESET_LIMIT_MINUTES},
+                status=429,
+            )
+        if over_limit == "email":
+            # The page every request gets, known address or not: the address has already
+            # had its share of mails, and the links in them still work.
+            return redirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 @login_required

@@ -1,11 +1,15 @@
 """Sign up, sign in and out, password change and reset, and the lockout after many failures."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from learners.models import User
 from tests.conftest import PASSWORD
@@ -101,6 +105,13 @@ def test_sign_up_refuses_a_taken_username(client, learner):
     response = sign_up(client, username=learner.username)
     assert response.status_code == 200
     assert User.objects.filter(username=learner.username).count() == 1
+
+
+@pytest.mark.parametrize("email", ["ada@example.com", "ADA@example.com", "Ada@Example.COM"])
+def test_sign_up_refuses_an_email_address_taken_in_any_case(client, learner, email):
+    response = sign_up(client, email=email)
+    assert "An account with this email address already exists." in response.content.decode()
+    assert not User.objects.filter(username="newcomer").exists()
 
 
 def test_signed_in_learner_visiting_sign_up_goes_to_the_dashboard(learner_client):
@@ -220,3 +231,109 @@ def test_password_reset_does_not_reveal_whether_an_email_exists(client, learner)
 def test_used_or_bad_reset_link_says_so(client):
     response = client.get("/accounts/reset/MQ/bad-token/", follow=True)
     assert "This link no longer works" in response.content.decode()
+
+
+# One account per email address
+
+
+def test_the_database_refuses_a_second_account_with_an_address_in_another_case(learner):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_user("ada2", "ADA@EXAMPLE.COM", PASSWORD)
+    assert User.objects.count() == 1
+
+
+def test_accounts_without_an_email_address_may_be_many(db):
+    User.objects.create_user("first", "", PASSWORD)
+    User.objects.create_user("second", "", PASSWORD)
+    assert User.objects.filter(email="").count() == 2
+
+
+def user_change_data(user, **fields):
+    return {
+        "username": user.username,
+        "email": user.email,
+        "is_active": "on",
+        "date_joined_0": "2025-01-01",
+        "date_joined_1": "00:00:00",
+        **fields,
+    }
+
+
+def test_the_admin_refuses_an_email_address_another_account_has_in_any_case(
+    editor_client, learner, other_learner
+):
+    url = reverse("admin:learners_user_change", args=[other_learner.pk])
+    response = editor_client.post(url, user_change_data(other_learner, email="Ada@Example.com"))
+    assert response.status_code == 200
+    assert "An account with this email address already exists." in response.content.decode()
+    other_learner.refresh_from_db()
+    assert other_learner.email == "grace@example.com"
+
+
+def test_the_admin_saves_a_change_of_case_of_the_accounts_own_address(editor_client, learner):
+    url = reverse("admin:learners_user_change", args=[learner.pk])
+    response = editor_client.post(url, user_change_data(learner, email="Ada@Example.com"))
+    assert response.status_code == 302
+    learner.refresh_from_db()
+    assert learner.email == "Ada@example.com"  # Django lowercases the domain
+
+
+def test_a_reset_request_sends_one_mail_for_an_address_in_any_case(client, learner):
+    reset_request(client, "ADA@EXAMPLE.COM")
+    [message] = mail.outbox
+    assert message.to == [learner.email]
+
+
+# The migration that makes addresses unique
+
+
+@pytest.fixture
+def before_unique_emails(transactional_db):
+    """The database as it was before learners 0004, for accounts that share an address."""
+    executor = MigrationExecutor(connection)
+    executor.migrate([("learners", "0003_passwordresetrequest")])
+    executor.loader.build_graph()
+    yield executor.loader.project_state(("learners", "0003_passwordresetrequest")).apps
+    latest = MigrationExecutor(connection)
+    latest.migrate(latest.loader.graph.leaf_nodes())
+
+
+def test_migration_leaves_each_shared_address_on_the_account_that_signed_in_last(
+    before_unique_emails, capsys
+):
+    OldUser = before_unique_emails.get_model("learners", "User")
+    now = timezone.now()
+    for username, email, last_login, joined_days_ago in [
+        ("old-ada", "ada@example.com", now - timedelta(days=30), 300),
+        ("new-ada", "ADA@example.com", now - timedelta(days=1), 200),
+        ("never-ada", "Ada@Example.com", None, 400),
+        ("grace", "grace@example.com", None, 100),
+        ("first-bob", "bob@example.com", None, 50),
+        ("second-bob", "BOB@example.com", None, 10),
+        ("no-email-1", "", None, 5),
+        ("no-email-2", "", None, 5),
+    ]:
+        OldUser.objects.create(
+            username=username,
+            email=email,
+            last_login=last_login,
+            date_joined=now - timedelta(days=joined_days_ago),
+        )
+
+    MigrationExecutor(connection).migrate([("learners", "0004_user_unique_email")])
+
+    emails = dict(User.objects.values_list("username", "email"))
+    assert emails == {
+        "old-ada": "",
+        "new-ada": "ADA@example.com",
+        "never-ada": "",
+        "grace": "grace@example.com",
+        "first-bob": "bob@example.com",
+        "second-bob": "",
+        "no-email-1": "",
+        "no-email-2": "",
+    }
+    printed = capsys.readouterr().out
+    assert "Cleared the email address of 'old-ada': 'new-ada' keeps 'ADA@example.com'." in printed
+    assert "Cleared the email address of 'second-bob'" in printed
+    assert "grace" not in printed

@@ -365,7 +365,10 @@ def test_stored_html_and_markup_in_lessons_show_as_text(client, course, section)
     assert "&lt;b&gt;Bold&lt;/b&gt; attention</a>" in html
 
 
-@pytest.mark.parametrize("query", HOSTILE_QUERIES, ids=lambda query: ascii(query[:24]))
+# A NUL byte in any query string is a 400 before search sees it (test_malformed_requests).
+@pytest.mark.parametrize(
+    "query", [q for q in HOSTILE_QUERIES if "\0" not in q], ids=lambda query: ascii(query[:24])
+)
 def test_hostile_queries_answer_200(client, course, section, query):
     make_lesson(course, section, title="Attention")
     page_text(client, q=query)
@@ -401,7 +404,7 @@ def test_scoped_page_searches_one_course(client, course, section):
     assert "Search all courses instead" in html
 
 
-@pytest.mark.parametrize("scope", ["missing", "bad slug", "../x", "\x00"])
+@pytest.mark.parametrize("scope", ["missing", "bad slug", "../x"])
 def test_scope_to_an_unknown_course_is_404(client, db, scope):
     assert client.get(SEARCH_URL, {"q": "x", "course": scope}).status_code == 404
 

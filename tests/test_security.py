@@ -21,9 +21,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from whitenoise.middleware import WhiteNoiseFileResponse
 
 from courses.models import Lesson
-from learners.models import Completion, User
+from learners.models import Completion, PasswordResetRequest, User
 from tests.conftest import PASSWORD
 from tests.makers import make_completions, make_course_with_lessons, make_lesson
 from tests.test_foundation import PRODUCTION_ENV, run_manage
@@ -33,6 +34,8 @@ pytestmark = pytest.mark.django_db
 LOGIN = reverse("login")
 LOGOUT = reverse("logout")
 ADMIN_LOGIN = reverse("admin:login")
+PASSWORD_CHANGE = reverse("password_change")
+PASSWORD_RESET = reverse("password_reset")
 NEW_PASSWORD = "a-much-longer-new-passphrase-42"
 OFF_SITE = [
     "https://evil.example/",
@@ -316,6 +319,161 @@ def test_lockout_ends_after_the_cool_off(client, learner, settings):
     assert sign_in(client, learner).status_code == 302
 
 
+# Wrong old passwords on the password-change pages count as failed sign-ins
+
+
+def change_password(client, old_password, url=PASSWORD_CHANGE):
+    return client.post(
+        url,
+        {
+            "old_password": old_password,
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    )
+
+
+def test_fifteen_wrong_old_passwords_are_refused_then_locked(learner_client, learner, settings):
+    statuses = [change_password(learner_client, f"guess-{n}").status_code for n in range(15)]
+    limit = settings.AXES_FAILURE_LIMIT
+    assert statuses == [200] * (limit - 1) + [429] * (15 - limit + 1)
+    locked = change_password(learner_client, PASSWORD)
+    assert locked.status_code == 429
+    assert "signing in or changing the password, so both are paused" in locked.content.decode()
+    learner.refresh_from_db()
+    assert learner.check_password(PASSWORD)
+
+
+def test_wrong_old_password_says_so_until_the_limit(learner_client):
+    html = change_password(learner_client, "guess").content.decode()
+    assert "Your old password was entered incorrectly" in html
+
+
+def test_wrong_old_passwords_and_failed_sign_ins_share_one_count(client, learner, settings):
+    fail_sign_in(client, learner.username, settings.AXES_FAILURE_LIMIT - 1)
+    client.force_login(learner)
+    assert change_password(client, "guess").status_code == 429
+    assert sign_in(Client(), learner).status_code == 429
+
+
+def test_the_right_old_password_still_works_before_the_limit(learner_client, learner, settings):
+    for n in range(settings.AXES_FAILURE_LIMIT - 1):
+        change_password(learner_client, f"guess-{n}")
+    assert change_password(learner_client, PASSWORD).status_code == 302
+    learner.refresh_from_db()
+    assert learner.check_password(NEW_PASSWORD)
+
+
+def test_a_failed_password_change_stores_none_of_the_passwords(learner_client):
+    change_password(learner_client, "old-guess-7")
+    attempt = AccessAttempt.objects.get()
+    assert "old-guess-7" not in attempt.post_data
+    assert NEW_PASSWORD not in attempt.post_data
+
+
+def test_wrong_old_passwords_in_the_admin_are_throttled_too(editor_client, editor, settings):
+    url = reverse("admin:password_change")
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        change_password(editor_client, f"guess-{n}", url)
+    assert change_password(editor_client, PASSWORD, url).status_code == 429
+    editor.refresh_from_db()
+    assert editor.check_password(PASSWORD)
+
+
+def test_password_change_in_the_admin_still_works(editor_client, editor):
+    response = change_password(editor_client, PASSWORD, reverse("admin:password_change"))
+    assert response.url == reverse("admin:password_change_done")
+    editor.refresh_from_db()
+    assert editor.check_password(NEW_PASSWORD)
+
+
+# Password reset mails are limited per email address and per client, in the database
+
+
+def request_reset(client, email):
+    return client.post(PASSWORD_RESET, {"email": email})
+
+
+def test_thirty_reset_requests_do_not_send_sixty_mails(client, learner, settings):
+    statuses = [request_reset(client, learner.email).status_code for _ in range(30)]
+    assert len(mail.outbox) == settings.PASSWORD_RESET_LIMIT_PER_EMAIL
+    per_client = settings.PASSWORD_RESET_LIMIT_PER_CLIENT
+    assert statuses == [302] * per_client + [429] * (30 - per_client)
+
+
+def test_reset_mails_are_limited_per_email_address_whatever_the_client(learner, settings):
+    for n in range(10):
+        client = Client(REMOTE_ADDR=f"198.51.100.{n}")
+        response = request_reset(client, learner.email.upper() if n % 2 else learner.email)
+        assert response.url == reverse("password_reset_done")
+    assert len(mail.outbox) == settings.PASSWORD_RESET_LIMIT_PER_EMAIL
+
+
+def test_reset_requests_are_limited_per_client_whatever_the_address(client, settings):
+    per_client = settings.PASSWORD_RESET_LIMIT_PER_CLIENT
+    for n in range(per_client + 2):
+        User.objects.create_user(f"learner{n}", f"learner{n}@example.com", PASSWORD)
+    statuses = [
+        request_reset(client, f"learner{n}@example.com").status_code for n in range(per_client + 2)
+    ]
+    assert statuses == [302] * per_client + [429, 429]
+    assert len(mail.outbox) == per_client
+    assert (
+        request_reset(Client(REMOTE_ADDR="203.0.113.9"), "learner0@example.com").status_code == 302
+    )
+
+
+def test_a_client_over_the_limit_is_told_to_wait(client, learner, settings):
+    settings.PASSWORD_RESET_LIMIT_PER_CLIENT = 1
+    request_reset(client, learner.email)
+    response = request_reset(client, learner.email)
+    assert response.status_code == 429
+    assert "Please wait up to 60 minutes and try again." in response.content.decode()
+
+
+def test_an_address_over_its_limit_gets_the_same_page_as_any_other(client, learner, settings):
+    settings.PASSWORD_RESET_LIMIT_PER_EMAIL = 1
+    first = reset_page(client, learner.email)
+    over = reset_page(client, learner.email)
+    unknown = reset_page(client, "nobody@example.com")
+    assert first.redirect_chain == over.redirect_chain == unknown.redirect_chain
+    assert first.content == over.content == unknown.content
+    assert len(mail.outbox) == 1
+
+
+def reset_page(client, email):
+    return client.post(PASSWORD_RESET, {"email": email}, follow=True)
+
+
+def test_reset_limits_hold_for_a_fresh_client_after_the_cache_is_cleared(learner, settings):
+    """What another app server sees: only the database is shared."""
+    for _ in range(settings.PASSWORD_RESET_LIMIT_PER_EMAIL):
+        request_reset(Client(), learner.email)
+        cache.clear()
+    request_reset(Client(), learner.email)
+    assert len(mail.outbox) == settings.PASSWORD_RESET_LIMIT_PER_EMAIL
+
+
+def test_reset_limits_end_after_their_window(client, learner, settings):
+    for _ in range(settings.PASSWORD_RESET_LIMIT_PER_CLIENT):
+        request_reset(client, learner.email)
+    assert request_reset(client, learner.email).status_code == 429
+    window = timedelta(minutes=settings.PASSWORD_RESET_LIMIT_MINUTES)
+    PasswordResetRequest.objects.update(requested_at=timezone.now() - window)
+    sent = len(mail.outbox)
+    assert request_reset(client, learner.email).status_code == 302
+    assert len(mail.outbox) == sent + 1
+    assert PasswordResetRequest.objects.count() == 1
+
+
+def test_behind_a_proxy_reset_requests_are_counted_per_client(learner, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.PASSWORD_RESET_LIMIT_PER_CLIENT = 1
+    request_reset(behind_the_proxy("198.51.100.7"), learner.email)
+    assert request_reset(behind_the_proxy("198.51.100.7"), learner.email).status_code == 429
+    assert request_reset(behind_the_proxy("203.0.113.5"), learner.email).status_code == 302
+
+
 # Passwords
 
 
@@ -379,6 +537,8 @@ names = [
     "DEBUG", "SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE",
     "CSRF_COOKIE_SECURE", "CSRF_COOKIE_HTTPONLY", "CSRF_COOKIE_SAMESITE", "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS", "AXES_FAILURE_LIMIT", "AXES_COOLOFF_TIME", "TRUSTED_PROXY_COUNT",
+    "PASSWORD_RESET_LIMIT_PER_EMAIL", "PASSWORD_RESET_LIMIT_PER_CLIENT",
+    "PASSWORD_RESET_LIMIT_MINUTES",
 ]
 values = {name: getattr(settings, name) for name in names}
 values["csrf_cookie"] = [bool(cookie["secure"]), bool(cookie["httponly"]), cookie["samesite"]]
@@ -415,6 +575,19 @@ def test_throttling_is_set_from_the_documented_environment():
     assert values["TRUSTED_PROXY_COUNT"] == 1
 
 
+RESET_LIMITS = [
+    "PASSWORD_RESET_LIMIT_PER_EMAIL",
+    "PASSWORD_RESET_LIMIT_PER_CLIENT",
+    "PASSWORD_RESET_LIMIT_MINUTES",
+]
+
+
+def test_reset_limits_are_set_from_the_documented_environment():
+    assert [production_settings()[name] for name in RESET_LIMITS] == [3, 10, 60]
+    values = production_settings(**dict(zip(RESET_LIMITS, ["1", "5", "30"], strict=True)))
+    assert [values[name] for name in RESET_LIMITS] == [1, 5, 30]
+
+
 # Headers on every response
 
 
@@ -444,17 +617,53 @@ def responses(client, learner, lessons):
     yield "forged post", Client(enforce_csrf_checks=True).post(LOGOUT)
 
 
+def assert_security_headers(response, name):
+    assert response["X-Frame-Options"] == "DENY", name
+    assert response["X-Content-Type-Options"] == "nosniff", name
+    assert response["Referrer-Policy"] == "same-origin", name
+    csp = csp_directives(response["Content-Security-Policy"])
+    assert csp["script-src"] == ["'self'"], name
+    assert "'unsafe-inline'" not in csp["style-src"], name
+    assert csp["object-src"] == ["'none'"], name
+    assert csp["frame-ancestors"] == ["'none'"], name
+    assert csp["base-uri"] == ["'none'"], name
+
+
 def test_every_response_carries_the_security_headers(client, learner, lessons):
     for name, response in responses(client, learner, lessons):
-        assert response["X-Frame-Options"] == "DENY", name
-        assert response["X-Content-Type-Options"] == "nosniff", name
-        assert response["Referrer-Policy"] == "same-origin", name
-        csp = csp_directives(response["Content-Security-Policy"])
-        assert csp["script-src"] == ["'self'"], name
-        assert "'unsafe-inline'" not in csp["style-src"], name
-        assert csp["object-src"] == ["'none'"], name
-        assert csp["frame-ancestors"] == ["'none'"], name
-        assert csp["base-uri"] == ["'none'"], name
+        assert_security_headers(response, name)
+
+
+def test_static_files_from_whitenoise_carry_the_security_headers(settings):
+    settings.WHITENOISE_USE_FINDERS = True  # read when the middleware starts, below
+    response = Client().get("/static/coursebook.css")
+    assert response.status_code == 200
+    assert isinstance(response, WhiteNoiseFileResponse)
+    assert_security_headers(response, "static file")
+
+
+@pytest.mark.parametrize("https_redirect", [False, True])
+def test_the_400_for_a_host_outside_allowed_hosts_carries_the_security_headers(
+    settings, db, https_redirect
+):
+    settings.SECURE_SSL_REDIRECT = https_redirect
+    response = Client(raise_request_exception=False).get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert_security_headers(response, "bad host")
+
+
+def test_the_https_redirect_carries_the_security_headers(settings):
+    settings.SECURE_SSL_REDIRECT = True
+    response = Client().get("/accounts/login/")
+    assert response.status_code == 301
+    assert response.url == "https://testserver/accounts/login/"
+    assert_security_headers(response, "https redirect")
+
+
+def test_a_bad_request_carries_the_security_headers(db):
+    response = Client().get("/search/", {"q": "\0"})
+    assert response.status_code == 400
+    assert_security_headers(response, "bad request")
 
 
 def test_pages_carry_no_inline_script_or_style(client, learner, lessons):
