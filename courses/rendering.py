@@ -371,6 +371,11 @@ class _LinkResolver(Treeprocessor):
                 element.set("rel", "noopener noreferrer")
             return
         path, _, anchor = href.partition("#")
+        if not _is_lesson_link(path) and path and context.resolve_image is not None:
+            url = context.resolve_image(path)  # a file stored with the course (a PDF)
+            if url is not None:
+                element.set("href", url)
+            return
         if not _is_lesson_link(path) or context.resolve_link is None:
             return
         url = context.resolve_link(path)

@@ -16,7 +16,8 @@ from courses.models import Asset, Lesson
 # starts at every character is ten times slower): a superset of the links and images
 # the renderer resolves.
 REFERENCE_END = re.compile(
-    r"\.(?:mdx?|avif|bmp|gif|ico|jpe?g|png|svg|webp)(?![\w.-])", re.IGNORECASE
+    r"\.(?:mdx?|avif|bmp|gif|ico|jpe?g|png|svg|webp|pdf|zip|csv|txt|mp3|mp4|webm)(?![\w.-])",
+    re.IGNORECASE,
 )
 NAME_BACKWARDS = re.compile(r"[^\s/\\()\[\]<>\"'`|]*")
 # Paths that reverse() would leave as they are, so that their URLs can be built directly.
@@ -30,6 +31,8 @@ ESCAPES = object()
 def lesson_url(course_slug, path):
     """Lesson.get_absolute_url() without a Lesson; plain paths skip reverse() (1,000 of
     them cost more than the rest of an unchanged re-import)."""
+    if not path:  # the course's front page
+        return reverse("courses:course", args=[course_slug])
     if PLAIN_PATH.fullmatch(path):
         return f"{_lesson_url_prefix(course_slug)}{path}/"
     return reverse("courses:lesson", args=[course_slug, path])
@@ -62,6 +65,9 @@ class LinkMap:
         self.lessons = {}
         self.images = {}
         self.by_token = defaultdict(set)
+        # Where a site's static/ folder is, seen from the docs folder ("../static"): its
+        # files are stored at paths below it and found by site paths ("/img/x.png").
+        self.static_prefix = None
 
     @classmethod
     def from_source(cls, source, kept_paths):
@@ -95,6 +101,10 @@ class LinkMap:
             self.by_token[_token(posixpath.basename(key))].add((key, url))
 
     def add_image(self, path, digest):
+        if path.startswith("../"):
+            parts = path.split("/")
+            ups = next(i for i, part in enumerate(parts) if part != "..")
+            self.static_prefix = "/".join(parts[: ups + 1])
         url = asset_url(self.course_slug, path, digest)
         for key in (path, strip_number_prefixes(path)):
             self.images.setdefault(key, url)
@@ -122,8 +132,12 @@ class LinkMap:
     def resolve(self, table, base_dir, target):
         path = self.course_path(base_dir, target)
         if path is ESCAPES:
-            return ESCAPES
-        return table.get(path) or table.get(strip_number_prefixes(path))
+            outside = posixpath.normpath(posixpath.join(base_dir, unquote(target.split("?")[0])))
+            return table.get(outside) or ESCAPES  # a relative path into static/
+        found = table.get(path) or table.get(strip_number_prefixes(path))
+        if found is None and target.startswith("/") and self.static_prefix:
+            found = table.get(f"{self.static_prefix}/{path}")
+        return found
 
 
 class Resolver:
@@ -145,4 +159,7 @@ class Resolver:
         return self._resolve(self.links.lessons, target)
 
     def image(self, src):
-        return self._resolve(self.links.images, src)
+        """An image or file stored with the course; one that is not there (inside the
+        course or out of it) is the renderer's warning, never an error."""
+        url = self.links.resolve(self.links.images, self.base_dir, src)
+        return None if url is ESCAPES else url
