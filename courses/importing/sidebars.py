@@ -130,8 +130,8 @@ class _Layout:
             self.warn(f"doc {doc_id!r} is in the sidebar twice; its first place is kept")
             return None
         values = {"section_path": parent, "position": float(position), "unlisted": False}
-        if isinstance(label, str) and label:
-            values["sidebar_label"] = label
+        if isinstance(label, str) and label and not lesson.sidebar_label:
+            values["sidebar_label"] = label  # Docusaurus: frontmatter sidebar_label wins
         self.placed[doc_id] = dataclasses.replace(lesson, **values)
         return {"doc": doc_id}
 

@@ -215,7 +215,9 @@ class _CourseReader:
         )
         position = category.get("position")
         if position is None and page_lesson is not None:
-            position = page_lesson.position
+            # Docusaurus places a category by its page's position (number prefix included).
+            name = file_stem(posixpath.basename(page_lesson.source_path))
+            position = page_lesson.position or split_number_prefix(name)[0]
         for label, value, limit in (("label", title, 300), ("folder path", path, 500)):
             if len(value) > limit:
                 self.error(rel, f"{label} is longer than {limit} characters")
