@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from courses.importing.javascript import Unreadable, exported_literal
+from courses.importing.site_config import read_site
 from courses.models import Asset, Course, Lesson
 from tests.docusaurus_truth import compare_with_docusaurus, load_truth
 
@@ -17,6 +19,55 @@ def run_import(*args):
     out, err = StringIO(), StringIO()
     call_command("import_content", *map(str, args), stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
+
+
+# Reading JavaScript without running it (no database) -----------------------------------------
+
+
+def test_exported_literal_is_read_as_json5_with_comments_and_trailing_commas():
+    text = (
+        "// @ts-check\nimport type {SidebarsConfig} from 'x';\n"
+        "const sidebars: SidebarsConfig = {\n"
+        "  docs: ['a', /* b */ {type: \"doc\", id: 'c',},],\n};\n"
+        "export default sidebars;\n"
+    )
+    assert exported_literal(text) == {"docs": ["a", {"type": "doc", "id": "c"}]}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "module.exports = {docs: [...shared]};",
+        "module.exports = {docs: items};",
+        "module.exports = {docs: require('./x')};",
+        "module.exports = buildSidebars();",
+        "not javascript at all {",
+    ],
+)
+def test_computed_javascript_is_not_read(text):
+    with pytest.raises(Unreadable):
+        exported_literal(text)
+
+
+def test_docs_plugin_options_are_read_from_the_plugin_entry(tmp_path):
+    (tmp_path / "docs-here").mkdir()
+    (tmp_path / "docusaurus.config.js").write_text(
+        "module.exports = {\n  title: 'Plugin site',\n  presets: [['classic', {docs: false}]],\n"
+        "  plugins: [['@docusaurus/plugin-content-docs', {path: 'docs-here',"
+        " routeBasePath: 'learn', sidebarPath: require.resolve('./nav.js')}]],\n};\n"
+    )
+    (tmp_path / "nav.js").write_text("module.exports = {a: []};\n")
+    site = read_site(tmp_path)
+    assert (site.title, site.docs_dir.name, site.route_base_path) == (
+        "Plugin site",
+        "docs-here",
+        "learn",
+    )
+    assert site.sidebars_file.name == "nav.js"
+    assert site.warnings == ()
+
+
+# Importing sites --------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
