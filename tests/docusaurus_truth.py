@@ -7,6 +7,7 @@ for a Docusaurus permalink `/x/y` is `/courses/<slug>/x/y/`; for `/`, the course
 
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 from courses.models import Lesson
 from courses.outline import build_outline
@@ -17,7 +18,8 @@ def load_truth(path):
 
 
 def our_url(course, permalink):
-    return f"/courses/{course.slug}/" + permalink.strip("/") + ("/" if permalink != "/" else "")
+    path = quote(permalink.strip("/"))
+    return f"/courses/{course.slug}/" + path + ("/" if path else "")
 
 
 def outline_sections(entries, depth=1):

@@ -141,7 +141,7 @@ class _Layout:
             raise ValueError("a category has no label")
         path = self.free_path(posixpath.join(parent or "", self.slugger(label)))
         link = item.get("link")
-        meta = {"sidebar": self.file_name}
+        meta = {"sidebar": self.file_name, "page": None}
         if isinstance(link, dict):
             meta["link"] = link
         if isinstance(link, dict) and link.get("type") == "doc":

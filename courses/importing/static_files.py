@@ -28,7 +28,7 @@ FILE_TYPES = {
 }
 # Markdown link and image targets, reference definitions, and src/href attributes.
 REFERENCE = re.compile(
-    r"""\]\(\s*<?([^)\s>]+)"""
+    r"""\]\(\s*(?:<([^>\n]+)>|([^)\s]+))"""
     r"""|^[ ]{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)"""
     r"""|(?:src|href)\s*=\s*["']([^"']+)""",
     re.MULTILINE,

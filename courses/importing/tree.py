@@ -1,6 +1,7 @@
 """Reading a course folder into plain dataclasses (no ORM): every file read and validated,
 every problem one line naming the file and line."""
 
+import dataclasses
 import hashlib
 import os
 import posixpath
@@ -183,7 +184,13 @@ class _CourseReader:
         if rel and len(self.lessons) > first_lesson:
             folder_lessons = self.lessons[first_lesson:]
             page = self.section_page(rel, category, index_name, folder_lessons)
-            self.sections.append(self.make_section(rel, category, page))
+            section = self.make_section(rel, category, page)
+            if folder_lessons == [page] and not category:
+                # As Docusaurus: a folder holding nothing but its own page is that page.
+                values = {"section_path": section.parent_path, "position": section.position}
+                self.lessons[first_lesson] = dataclasses.replace(page, **values)
+            else:
+                self.sections.append(section)
         return category
 
     def section_page(self, rel, category, index_name, folder_lessons):
@@ -222,8 +229,7 @@ class _CourseReader:
             if len(value) > limit:
                 self.error(rel, f"{label} is longer than {limit} characters")
         meta = json_safe({k: v for k, v in category.items() if k not in CATEGORY_FIELDS})
-        if page_lesson is not None:
-            meta["page"] = page_lesson.doc_id
+        meta["page"] = page_lesson.doc_id if page_lesson is not None else None
         return SectionSource(
             path=path,
             source_path=rel,
