@@ -255,7 +255,7 @@ def test_static_images_by_site_path_and_relative_path_are_stored_and_served(harb
     assert client.get(logo.get_absolute_url()).status_code == 200
     install = Lesson.objects.get(doc_id="setup/install")
     diagram = Asset.objects.get(path="../static/img/diagram.png")
-    assert diagram.get_absolute_url() in install.body_html
+    assert diagram.get_absolute_url() in install.body.html
 
 
 def test_missing_static_image_is_a_warning_with_its_line(db):
