@@ -149,6 +149,8 @@ class Lesson(models.Model):
         return self.title
 
     def get_absolute_url(self):
+        if not self.path:  # the course's front page (Docusaurus `slug: /`)
+            return self.course.get_absolute_url()
         return reverse("courses:lesson", args=[self.course.slug, self.path])
 
     def show(self, body):

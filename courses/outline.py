@@ -26,6 +26,19 @@ class OutlineLesson:
     listed: bool
 
     is_section = False
+    is_link = False
+
+
+@dataclass(frozen=True)
+class OutlineLink:
+    """An external link a site's sidebar puts in the outline."""
+
+    label: str
+    url: str
+    order: float
+
+    is_section = False
+    is_link = True
 
 
 @dataclass
@@ -36,6 +49,7 @@ class OutlineSection:
     path: str
     depth: int
     parent_id: int | None
+    page_doc_id: str | None = None
     # Lessons and nested sections, interleaved in reading order.
     entries: list = field(default_factory=list)
     # Every listed lesson in this section and the sections nested in it.
@@ -44,6 +58,7 @@ class OutlineSection:
     index_url: str = ""
 
     is_section = True
+    is_link = False
 
 
 @dataclass
@@ -58,6 +73,8 @@ class Outline:
     published: dict[int, OutlineLesson]
     sections_by_id: dict[int, OutlineSection]
     orders: list[int] = field(default_factory=list)
+    # The lesson served at the course's own URL (Docusaurus `slug: /`), if any.
+    front_page: OutlineLesson | None = None
 
     @property
     def total(self):
@@ -177,6 +194,7 @@ def build_outline(course):
             path=section.path,
             depth=section.depth,
             parent_id=section.parent_id,
+            page_doc_id=(section.meta or {}).get("page"),
         )
         for section in Section.objects.filter(course=course, archived=False).order_by("order")
     }
@@ -187,7 +205,7 @@ def build_outline(course):
             id=lesson.id,
             doc_id=lesson.doc_id,
             path=lesson.path,
-            url=reverse("courses:lesson", args=[course.slug, lesson.path]),
+            url=_lesson_url(course, lesson.path),
             title=lesson.title,
             label=lesson.label,
             section_id=lesson.section_id if lesson.section_id in sections else None,
@@ -201,21 +219,54 @@ def build_outline(course):
     for item in lessons:
         section = sections.get(item.section_id)
         (section.entries if section else top_entries).append(item)
-        if section and item.path == section.path:
+        if section and _is_page_of(item, section):
             section.index_url = item.url
     for section in sections.values():
         parent = sections.get(section.parent_id)
         (parent.entries if parent else top_entries).append(section)
-
     return Outline(
         course_id=course.pk,
         course_url=course.get_absolute_url(),
-        entries=_arrange(top_entries),
+        entries=_with_links(course, sections, _arrange(top_entries), lessons),
         lessons=lessons,
         published=published,
         sections_by_id=sections,
         orders=[item.order for item in lessons],
+        front_page=next((item for item in published.values() if not item.path), None),
     )
+
+
+def _lesson_url(course, path):
+    if not path:  # the front page
+        return course.get_absolute_url()
+    return reverse("courses:lesson", args=[course.slug, path])
+
+
+def _is_page_of(item, section):
+    if section.page_doc_id is not None:
+        return item.doc_id == section.page_doc_id
+    return item.path == section.path
+
+
+def _with_links(course, sections, entries, lessons):
+    """A site sidebar's external links put in the arranged outline, each just before the
+    item that followed it in the sidebar."""
+    links = (course.meta or {}).get("outline_links", [])
+    if not links:
+        return entries
+    by_path = {section.path: section for section in sections.values()}
+    by_doc_id = {item.doc_id: item for item in lessons}
+    for link in links:
+        parent = by_path.get(link.get("section"))
+        if parent is not None and not parent.lesson_ids:
+            continue  # a section the outline leaves out
+        before = link.get("before") or {}
+        following = by_doc_id.get(before.get("doc")) or by_path.get(before.get("section"))
+        order = _first_order(following) - 0.5 if following else float("inf")
+        listing = parent.entries if parent is not None else entries
+        listing.append(OutlineLink(label=str(link["label"]), url=str(link["href"]), order=order))
+        listing.sort(key=_first_order)
+    return entries
 
 
 def _arrange(entries):
@@ -226,11 +277,14 @@ def _arrange(entries):
             entry.entries = _arrange(entry.entries)
             ids = set()
             for child in entry.entries:
-                ids |= child.lesson_ids if child.is_section else {child.id}
+                if not child.is_link:
+                    ids |= child.lesson_ids if child.is_section else {child.id}
             if not ids:
                 continue
             entry.lesson_ids = frozenset(ids)
-            entry.first_order = min(_first_order(child) for child in entry.entries)
+            entry.first_order = min(
+                _first_order(child) for child in entry.entries if not child.is_link
+            )
         kept.append(entry)
     return sorted(kept, key=_first_order)
 

@@ -123,7 +123,9 @@ class OutlineHTML:
         nested_class = " outline--nested" if nested else ""
         parts = [f'<ol class="outline{nested_class}">']
         for entry in entries:
-            if entry.is_section:
+            if entry.is_link:
+                parts.append(link_item(entry))
+            elif entry.is_section:
                 parts.append(
                     _Section(
                         section=entry,
@@ -146,8 +148,18 @@ class OutlineHTML:
 
 
 def first_lesson(section):
-    entry = section.entries[0]
+    entry = next(entry for entry in section.entries if not entry.is_link)
     return first_lesson(entry) if entry.is_section else entry
+
+
+def link_item(link):
+    """An external link from a site's sidebar: no checkmark, marked as leaving the site."""
+    return (
+        f'<li class="outline__link"><a href="{escape(link.url)}" rel="noopener noreferrer">'
+        f'<span class="outline__label">{escape(link.label)}</span>'
+        '<span class="visually-hidden"> (another site)</span> <span aria-hidden="true">↗</span>'
+        "</a></li>"
+    )
 
 
 def section_count(section, done_ids):

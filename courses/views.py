@@ -49,15 +49,21 @@ def catalogue(request):
 
 @sign_in_required_if_configured
 def course(request, course_slug):
+    """The course's outline, or its front page when a lesson has the course's own URL
+    (a Docusaurus site's `slug: /` or root index), as Docusaurus serves its home doc."""
     course = get_course(course_slug)
-    return render(
-        request, "courses/course.html", {"course": course, "outline": get_outline(course)}
-    )
+    outline = get_outline(course)
+    if outline.front_page is not None:
+        return lesson_page(request, get_published_lesson(course_slug, ""))
+    return render(request, "courses/course.html", {"course": course, "outline": outline})
 
 
 @sign_in_required_if_configured
 def lesson(request, course_slug, lesson_path):
-    lesson = get_published_lesson(course_slug, lesson_path)
+    return lesson_page(request, get_published_lesson(course_slug, lesson_path))
+
+
+def lesson_page(request, lesson):
     outline = get_outline(lesson.course)
     sections = outline.section_chain(lesson.section_id)
     context = {

@@ -10,6 +10,19 @@ urlpatterns = [
     path("dashboard/progress.json", views.export_progress, name="export"),
     path("dashboard/continue/<slug:course_slug>/", views.continue_course, name="continue"),
     path("dashboard/reset/<slug:course_slug>/", views.reset_progress, name="reset"),
+    # A course's front page (Docusaurus `slug: /`) is served at the course's own URL.
+    path(
+        "courses/<slug:course_slug>/complete/",
+        views.complete,
+        {"lesson_path": ""},
+        name="complete_front_page",
+    ),
+    path(
+        "courses/<slug:course_slug>/incomplete/",
+        views.incomplete,
+        {"lesson_path": ""},
+        name="incomplete_front_page",
+    ),
     path(
         "courses/<slug:course_slug>/<path:lesson_path>/complete/",
         views.complete,

@@ -35,6 +35,8 @@ def sign_in_then_back_to_the_lesson(view):
     @wraps(view)
     def wrapper(request, course_slug, lesson_path):
         if not request.user.is_authenticated:
+            if not lesson_path:  # the course's front page
+                return redirect_to_login(reverse("courses:course", args=[course_slug]))
             return redirect_to_login(reverse("courses:lesson", args=[course_slug, lesson_path]))
         return view(request, course_slug, lesson_path)
 

@@ -385,7 +385,7 @@ def test_category_link_description_describes_the_section(db, tmp_path):
     run_import(course)
     part = Section.objects.get(path="part")
     assert part.description == "From the link."
-    assert part.meta == {"link": {"type": "generated-index", "description": "From the link."}}
+    assert part.meta["link"] == {"type": "generated-index", "description": "From the link."}
 
 
 # The shipped course and the customer's seed lesson ---------------------------------------------

@@ -57,6 +57,10 @@ def revert_lesson(lesson):
         raise ContentError(
             [f"{lesson.doc_id}: made in the admin, so there is no file to revert to"]
         )
+    if (lesson.meta or {}).get("generated_index"):
+        raise ContentError(
+            [f"{lesson.doc_id}: made by the import from its section; import_content remakes it"]
+        )
     if not (root / lesson.source_path).is_file():
         raise ContentError([f"{where}: no such file"])
     source = read_lesson_file(root, lesson.source_path)

@@ -27,7 +27,8 @@ from courses.models import Asset, Lesson
 # starts at every character is ten times slower): a superset of the links and images
 # the renderer resolves.
 REFERENCE_END = re.compile(
-    r"\.(?:mdx?|avif|bmp|gif|ico|jpe?g|png|svg|webp)(?![\w.-])", re.IGNORECASE
+    r"\.(?:mdx?|avif|bmp|gif|ico|jpe?g|png|svg|webp|pdf|zip|csv|txt|mp3|mp4|webm)(?![\w.-])",
+    re.IGNORECASE,
 )
 NAME_BACKWARDS = re.compile(r"[^\s/\\()\[\]<>\"'`|]*")
 # The targets of inline links and of reference definitions: a superset of the URL-style
@@ -49,6 +50,8 @@ DEFAULT_DOCS_FOLDER = "docs"
 def lesson_url(course_slug, path):
     """Lesson.get_absolute_url() without a Lesson; plain paths skip reverse() (1,000 of
     them cost more than the rest of an unchanged re-import)."""
+    if not path:  # the course's front page
+        return reverse("courses:course", args=[course_slug])
     if PLAIN_PATH.fullmatch(path):
         return f"{_lesson_url_prefix(course_slug)}{path}/"
     return reverse("courses:lesson", args=[course_slug, path])
@@ -104,6 +107,9 @@ class LinkMap:
         self.pages = {}
         self.images = {}
         self.by_token = defaultdict(set)
+        # Where a site's static/ folder is, seen from the docs folder ("../static"): its
+        # files are stored at paths below it and found by site paths ("/img/x.png").
+        self.static_prefix = None
 
     @classmethod
     def from_source(cls, source, kept_paths):
@@ -138,6 +144,10 @@ class LinkMap:
         self.pages.setdefault(path, url)
 
     def add_image(self, path, digest):
+        if path.startswith("../"):
+            parts = path.split("/")
+            ups = next(i for i, part in enumerate(parts) if part != "..")
+            self.static_prefix = "/".join(parts[: ups + 1])
         url = asset_url(self.course_slug, path, digest)
         for key in (path, strip_number_prefixes(path)):
             self.images.setdefault(key, url)
@@ -172,8 +182,12 @@ class LinkMap:
     def resolve(self, table, base_dir, target):
         path = self.course_path(base_dir, target)
         if path is ESCAPES:
-            return ESCAPES
-        return table.get(path) or table.get(strip_number_prefixes(path))
+            outside = posixpath.normpath(posixpath.join(base_dir, unquote(target.split("?")[0])))
+            return table.get(outside) or ESCAPES  # a relative path into static/
+        found = table.get(path) or table.get(strip_number_prefixes(path))
+        if found is None and target.startswith("/") and self.static_prefix:
+            found = table.get(f"{self.static_prefix}/{path}")
+        return found
 
     def resolve_lesson_file(self, base_dir, target):
         """The URL of the lesson a `.md`/`.mdx` link names, from the folders Docusaurus tries:
@@ -238,4 +252,7 @@ class Resolver:
         return self.links.page(self.links.page_path(self.page_url, target))
 
     def image(self, src):
-        return self._escaped(self.links.resolve(self.links.images, self.base_dir, src), src)
+        """An image or file stored with the course; one that is not there (inside the
+        course or out of it) is the renderer's warning, never an error."""
+        url = self.links.resolve(self.links.images, self.base_dir, src)
+        return None if url is ESCAPES else url

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.db import DatabaseError, transaction
 
+from courses.importing.guard import removal_problem
 from courses.importing.links import LinkMap
 from courses.importing.plan import Plan, is_kept
 from courses.importing.render_jobs import render_all, render_key
@@ -84,14 +85,22 @@ def needs_render(source, state, keys, force):
 
 
 def sync_course(
-    source, *, dry_run=False, strict=False, prune=False, force=False, on_progress=None
+    source,
+    *,
+    dry_run=False,
+    strict=False,
+    prune=False,
+    force=False,
+    replace=False,
+    on_progress=None,
 ):
     """Bring one course's rows in line with its CourseSource and return the CourseReport.
 
     Only lessons whose render key changed are rendered, and their bodies are written before
     the switch, so learners' writes wait for no more than the switch's small rows. Raises
     ContentError (and leaves the course as it was) on links that leave the course, on URL path
-    clashes with rows made in the admin, and with `strict` on broken links.
+    clashes with rows made in the admin, with `strict` on broken links, and unless `replace`
+    when it would take most of the course's lessons away (see `guard`).
     """
     state = State.load(source.slug)
     kept_paths = {doc_id: row.path for doc_id, row in state.lessons.items() if is_kept(row, force)}
@@ -105,7 +114,9 @@ def sync_course(
             written_assets = written_assets or write_assets(source, state, dry_run)
             needed = [x for x in source.lessons if needs_render(x, state, keys, force)]
             render_missing(source, needed, bodies, keys, links, writer, on_progress)
-            plan = make_plan(source, state, needed, bodies, written_assets, dry_run, prune, force)
+            plan = make_plan(
+                source, state, needed, bodies, written_assets, dry_run, prune, force, replace
+            )
             check(plan, strict)
             if dry_run:
                 return plan.report
@@ -152,12 +163,21 @@ def render_missing(source, needed, bodies, keys, links, writer, on_progress):
     writer.flush()
 
 
-def make_plan(source, state, needed, bodies, written_assets, dry_run, prune, force):
+def make_plan(source, state, needed, bodies, written_assets, dry_run, prune, force, replace):
     report = CourseReport(source.slug, source.source_dir, dry_run=dry_run)
     report.warnings.extend(source.warnings)
     wanted = {lesson.doc_id: bodies[lesson.doc_id] for lesson in needed}
     plan = Plan(source, state, wanted, written_assets, report, prune=prune, force=force)
+    live = {d for d, row in state.lessons.items() if row.source_path and not row.archived}
+    imported_from = state.course.source_dir if state.course else ""
     plan.plan()
+    removing = len(live.intersection(report.archived + report.pruned))
+    problem = removal_problem(
+        source.slug, imported_from, live=len(live), removing=removing,
+        from_dir=source.source_dir, confirmed=replace,
+    )  # fmt: skip
+    if problem:
+        report.errors.append(problem)
     return plan
 
 

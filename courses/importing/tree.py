@@ -1,12 +1,12 @@
 """Reading a course folder into plain dataclasses (no ORM): every file read and validated,
 every problem one line naming the file and line."""
 
+import dataclasses
 import hashlib
 import os
 import posixpath
 import re
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.utils.text import slugify
@@ -28,10 +28,11 @@ from courses.importing.fields import (
 from courses.importing.order import (
     file_stem,
     file_suffix,
-    section_page_name,
+    index_file_name,
     split_number_prefix,
     strip_number_prefixes,
 )
+from courses.importing.records import AssetSource, CourseSource, LessonSource, SectionSource
 from courses.importing.report import ContentError
 from courses.importing.sources import CATEGORY_FILES, LESSON_SUFFIXES, course_slug
 
@@ -52,68 +53,6 @@ IMAGE_TYPES = {
 }
 ATX_H1 = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 SETEXT_H1_UNDERLINE = re.compile(r"^ {0,3}=+[ \t]*$")
-
-
-@dataclass(frozen=True)
-class AssetSource:
-    path: str
-    content_type: str
-    digest: str
-    data: bytes = field(repr=False)
-
-
-@dataclass(frozen=True)
-class SectionSource:
-    path: str
-    source_path: str
-    parent_path: str | None
-    slug: str
-    title: str
-    description: str
-    position: float | None
-    collapsed: bool
-    meta: dict
-
-    @property
-    def depth(self):
-        return self.path.count("/")
-
-
-@dataclass(frozen=True)
-class LessonSource:
-    source_path: str
-    doc_id: str
-    path: str
-    section_path: str | None
-    title: str
-    sidebar_label: str
-    description: str
-    position: float | None
-    draft: bool
-    unlisted: bool
-    hide_title: bool
-    hide_table_of_contents: bool
-    tags: tuple
-    pagination_prev: str | None
-    pagination_next: str | None
-    meta: dict
-    body: str = field(repr=False)
-    first_line: int
-    file_hash: str
-
-
-@dataclass(frozen=True)
-class CourseSource:
-    slug: str
-    title: str
-    description: str
-    position: float | None
-    source_dir: str
-    meta: dict
-    sections: tuple
-    lessons: tuple
-    assets: tuple
-    warnings: tuple
 
 
 def split_leading_title(body):
@@ -140,9 +79,10 @@ def _plain_text(markdown_text):
     return re.sub(r"(\*\*|__|\*|`)", "", text).strip()
 
 
-def read_course(path):
-    """Read and validate one course folder into a CourseSource; raise ContentError."""
-    return _CourseReader(Path(path)).read()
+def read_course(path, *, slug="", title=""):
+    """Read and validate one course folder into a CourseSource; raise ContentError.
+    `slug` and `title` name the course when its folder should not (a site's `docs`)."""
+    return _CourseReader(Path(path), slug, title).read()
 
 
 def read_lesson_file(course_dir, source_path):
@@ -153,16 +93,18 @@ def read_lesson_file(course_dir, source_path):
         raise ContentError([f"{reader.where(source_path)}: leads out of the course folder"])
     folder_rel = posixpath.dirname(source_path)
     names = [name for name in os.listdir(path.parent) if file_suffix(name) in LESSON_SUFFIXES]
-    is_page = section_page_name(names, posixpath.basename(folder_rel)) == path.name
-    lesson = reader.read_lesson(path, source_path, folder_rel, is_page)
+    is_index = index_file_name(names, posixpath.basename(folder_rel)) == path.name
+    lesson = reader.read_lesson(path, source_path, folder_rel, is_index)
     if reader.errors or lesson is None:
         raise ContentError(reader.errors or [f"{reader.where(source_path)}: could not be read"])
     return lesson
 
 
 class _CourseReader:
-    def __init__(self, root):
+    def __init__(self, root, slug="", title=""):
         self.label = root.name
+        self.slug = slug
+        self.title = title
         self.root = root.resolve()
         self.errors = []
         self.warnings = []
@@ -180,7 +122,7 @@ class _CourseReader:
     def read(self):
         if not self.root.is_dir():
             raise ContentError([f"{self.label}: no such folder"])
-        slug = course_slug(self.label)
+        slug = self.slug or course_slug(self.label)
         if not slug:
             self.error("", "the folder name gives no URL slug; use letters or digits")
         category = self.read_folder(self.root, "")
@@ -191,7 +133,7 @@ class _CourseReader:
             raise ContentError(self.errors)
         return CourseSource(
             slug=slug,
-            title=category.get("label") or split_number_prefix(self.label)[1],
+            title=category.get("label") or self.title or split_number_prefix(self.label)[1],
             description=category_description(category),
             position=category.get("position"),
             source_dir=str(self.root),
@@ -236,26 +178,52 @@ class _CourseReader:
         names = {name for name, _, _ in entries}
         category = self.read_category(folder, rel, names)
         lesson_names = [name for name in names if file_suffix(name) in LESSON_SUFFIXES]
-        page = section_page_name(lesson_names, folder.name if rel else "")
+        index_name = index_file_name(lesson_names, folder.name if rel else "")
         first_lesson = len(self.lessons)
         for name, entry_rel, entry in entries:
             suffix = file_suffix(name)
             if entry.is_dir():
                 self.read_folder(Path(entry.path), entry_rel)
             elif suffix in LESSON_SUFFIXES:
-                lesson = self.read_lesson(entry.path, entry_rel, rel, name == page)
+                lesson = self.read_lesson(entry.path, entry_rel, rel, name == index_name)
                 if lesson is not None:
                     self.lessons.append(lesson)
             elif suffix in IMAGE_TYPES:
                 self.read_image(Path(entry.path), entry_rel)
         if rel and len(self.lessons) > first_lesson:
-            page_lesson = next(
-                (x for x in self.lessons[first_lesson:] if x.source_path == f"{rel}/{page}"), None
-            )
-            self.sections.append(self.make_section(rel, category, page_lesson))
+            folder_lessons = self.lessons[first_lesson:]
+            page = self.section_page(rel, category, index_name, folder_lessons)
+            section = self.make_section(rel, category, page)
+            if folder_lessons == [page] and not category:
+                # As Docusaurus: a folder holding nothing but its own page is that page.
+                values = {"section_path": section.parent_path, "position": section.position}
+                self.lessons[first_lesson] = dataclasses.replace(page, **values)
+            else:
+                self.sections.append(section)
         return category
 
+    def section_page(self, rel, category, index_name, folder_lessons):
+        """The lesson shown as the folder's section, as Docusaurus picks it: the doc a
+        `_category_` `link: {type: doc, id}` names (its id relative to the folder, or
+        whole), else, unless `link` is set otherwise, the doc named as the folder's index."""
+        link = category.get("link", "absent")
+        if isinstance(link, dict) and link.get("type") == "doc":
+            wanted = str(link.get("id", ""))
+            folder_id = strip_number_prefixes(rel)
+            for doc_id in (f"{folder_id}/{wanted}", wanted):
+                page = next((x for x in self.lessons if x.doc_id == doc_id), None)
+                if page is not None:
+                    return page
+            self.warnings.append(
+                f"{self.where(rel)}: _category_ link names doc {wanted!r}, which is not there"
+            )
+            return None
+        if link != "absent":
+            return None
+        return next((x for x in folder_lessons if x.source_path == f"{rel}/{index_name}"), None)
+
     def make_section(self, rel, category, page_lesson):
+        """The folder's SectionSource; its page (if any) goes into `meta["page"]`."""
         path = strip_number_prefixes(rel)
         name = path.rsplit("/", 1)[-1]
         title = category.get("label") or (
@@ -263,10 +231,14 @@ class _CourseReader:
         )
         position = category.get("position")
         if position is None and page_lesson is not None:
-            position = page_lesson.position
+            # Docusaurus places a category by its page's position (number prefix included).
+            name = file_stem(posixpath.basename(page_lesson.source_path))
+            position = page_lesson.position or split_number_prefix(name)[0]
         for label, value, limit in (("label", title, 300), ("folder path", path, 500)):
             if len(value) > limit:
                 self.error(rel, f"{label} is longer than {limit} characters")
+        meta = json_safe({k: v for k, v in category.items() if k not in CATEGORY_FIELDS})
+        meta["page"] = page_lesson.doc_id if page_lesson is not None else None
         return SectionSource(
             path=path,
             source_path=rel,
@@ -276,7 +248,7 @@ class _CourseReader:
             description=category_description(category),
             position=position,
             collapsed=category.get("collapsed", True),
-            meta=json_safe({k: v for k, v in category.items() if k not in CATEGORY_FIELDS}),
+            meta=meta,
         )
 
     def read_text(self, path, rel, limit):
@@ -341,7 +313,7 @@ class _CourseReader:
             )
         )
 
-    def read_lesson(self, path, rel, folder_rel, is_section_page):
+    def read_lesson(self, path, rel, folder_rel, is_index):
         read = self.read_text(path, rel, MAX_MARKDOWN_BYTES)
         if read is None:
             return None
@@ -359,26 +331,26 @@ class _CourseReader:
             return None
         fields = Frontmatter(values, yaml_text or "", yaml_line)
         file_hash = hashlib.sha256(data).hexdigest()
-        lesson = self.lesson_fields(fields, rel, folder_rel, is_section_page, body)
+        lesson = self.lesson_fields(fields, rel, folder_rel, is_index, body)
         for message, line in fields.problems:
             self.error(rel, message, line)
         if fields.problems:
             return None
         return LessonSource(**lesson, first_line=first_line, file_hash=file_hash)
 
-    def lesson_fields(self, fields, rel, folder_rel, is_section_page, body):
+    def lesson_fields(self, fields, rel, folder_rel, is_index, body):
         """The lesson's fields from its frontmatter, file name and folder."""
         folder_id = strip_number_prefixes(folder_rel)
         base_id = fields.text("id") or split_number_prefix(file_stem(posixpath.basename(rel)))[1]
         if "/" in base_id:
             fields.problem("id", "frontmatter `id` cannot contain /")
         doc_id = f"{folder_id}/{base_id}" if folder_id else base_id
+        # As Docusaurus: a doc named as its folder's index is served at the folder's URL
+        # (at the root, the course's own URL: path ""), and `slug: /` makes the front page.
         slug = fields.text("slug")
         if slug:
             path = resolve_slug(slug, folder_id)
-            if not path:
-                fields.problem("slug", f"slug {slug!r} leaves no URL path inside the course")
-        elif is_section_page and folder_id:
+        elif is_index:
             path = folder_id
         else:
             path = doc_id

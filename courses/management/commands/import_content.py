@@ -10,11 +10,13 @@ PROGRESS_FROM = 100
 
 class Command(BaseCommand):
     help = (
-        "Import Docusaurus-format Markdown courses. Each PATH is either one course folder "
-        "(it holds .md/.mdx lessons or a _category_.json/.yml file directly) or a folder "
-        "of courses (any other folder: each subfolder is one course). Default: "
-        "settings.CONTENT_DIR. Each course is checked whole and written in one "
-        "transaction; a course with errors is left exactly as it was."
+        "Import Docusaurus-format Markdown courses. Each PATH is a Docusaurus site (a "
+        "folder with docusaurus.config.js/ts/mjs and its docs folder, or that docs folder): "
+        "one course; or one course folder (it holds .md/.mdx lessons or a "
+        "_category_.json/.yml file directly); or a folder of courses (any other folder: "
+        "each subfolder is one course). Default: settings.CONTENT_DIR. Each course is "
+        "checked whole and written in one transaction; a course with errors is left "
+        "exactly as it was."
     )
 
     def add_arguments(self, parser):
@@ -22,7 +24,20 @@ class Command(BaseCommand):
             "paths",
             nargs="*",
             metavar="PATH",
-            help="a course folder or a folder of courses (default: settings.CONTENT_DIR)",
+            help="a Docusaurus site, a course folder or a folder of courses "
+            "(default: settings.CONTENT_DIR)",
+        )
+        parser.add_argument(
+            "--course",
+            action="append",
+            default=[],
+            metavar="DIR",
+            help="Read DIR as one course, whatever it holds (repeatable).",
+        )
+        parser.add_argument(
+            "--slug",
+            help="The course's slug (its URL and identity), when one course is imported. "
+            "Default: a site's projectName, else its title; a folder's name.",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Check and report, write nothing."
@@ -37,12 +52,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="Overwrite lessons edited in the admin."
         )
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="Let the import archive (with --prune, delete) most of a course's lessons; "
+            "without it such an import stops and changes nothing.",
+        )
 
     def handle(self, *args, **options):
         verbosity = options["verbosity"]
         try:
+            paths = options["paths"]
             reports = import_content(
-                options["paths"] or [settings.CONTENT_DIR],
+                paths or ([] if options["course"] else [settings.CONTENT_DIR]),
+                courses=options["course"],
+                slug=options["slug"],
+                replace=options["replace"],
                 dry_run=options["dry_run"],
                 strict=options["strict"],
                 prune=options["prune"],
