@@ -12,7 +12,8 @@ The work happens in three passes:
    escaped to text and reported;
 2. Python-Markdown with an explicit extension list, plus tree passes that give headings
    their Docusaurus ids and permalinks (and collect the toc) and resolve links and images;
-3. nh3 with an allow-list, so whatever the author wrote, no script can reach the page.
+3. nh3 with an allow-list, so whatever the author wrote, no script can reach the page;
+   only then do task lists get their checkboxes (`courses.tasklists`).
 """
 
 import bisect
@@ -33,6 +34,8 @@ from pygments.style import Style
 from pymdownx.blocks import BlocksExtension
 from pymdownx.blocks.admonition import Admonition
 from pymdownx.slugs import slugify
+
+from courses.tasklists import TaskListExtension, put_checkboxes
 
 ADMONITION_TYPES = ("note", "tip", "info", "warning", "danger", "caution")
 MAX_NESTING = 16  # list and admonition levels; deeper ones are flattened or shown as text
@@ -500,7 +503,7 @@ def _extensions():
         "markdown.extensions.footnotes",
         "pymdownx.highlight",
         "pymdownx.superfences",
-        "pymdownx.tasklist",
+        TaskListExtension(),
         _AdmonitionsExtension(),
         _CoursebookExtension(),
     ]
@@ -515,7 +518,6 @@ EXTENSION_CONFIGS = {
         "pygments_lang_class": True,
         "pygments_style": _ClassesOnlyStyle,
     },
-    "pymdownx.tasklist": {"custom_checkbox": False},
 }
 
 _local = threading.local()
@@ -535,7 +537,7 @@ def _markdown():
 ALLOWED_TAGS = {
     "a", "abbr", "aside", "b", "blockquote", "br", "caption", "code", "dd", "del", "details",
     "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
-    "i", "img", "input", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp",
+    "i", "img", "ins", "kbd", "label", "li", "mark", "ol", "p", "pre", "q", "s", "samp",
     "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
     "thead", "tr", "u", "ul", "var",
 }  # fmt: skip
@@ -543,7 +545,6 @@ ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "title", "lang", "dir"},
     "a": {"href", "rel"},
     "img": {"src", "alt", "width", "height", "loading"},
-    "input": {"checked"},
     "ol": {"start", "reversed"},
     "li": {"value"},
     "td": {"align", "colspan", "rowspan"},
@@ -557,8 +558,6 @@ _cleaner = nh3.Cleaner(
     url_schemes={"http", "https", "mailto"},
     link_rel=None,
     strip_comments=True,
-    # Only task-list checkboxes are inputs in a lesson, and nobody may tick them.
-    set_tag_attribute_values={"input": {"type": "checkbox", "disabled": "disabled"}},
 )
 
 
@@ -598,7 +597,8 @@ def render_markdown(
         entry for entry in md.coursebook_toc if toc_min_level <= entry["level"] <= toc_max_level
     ]
     problems = sorted(lines.problems + context.problems, key=lambda problem: problem.line or 0)
-    return Rendered(html=sanitise(body), toc=toc, problems=problems)
+    body = put_checkboxes(sanitise(body), md.coursebook_checkboxes)
+    return Rendered(html=body, toc=toc, problems=problems)
 
 
 def _as_plain_text(text, first_line):
