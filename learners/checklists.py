@@ -5,11 +5,11 @@ The rendered lesson carries one read-only checkbox per task item, keyed by the i
 and part of the lesson's checklist form, which saves them with or without JavaScript.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.db.models import Count
 from django.utils.html import escape
-from django.utils.safestring import mark_safe
 
 from courses.models import Lesson
 from courses.tasklists import CHECKBOX, task_items
@@ -17,14 +17,12 @@ from learners.models import ChecklistTick
 
 # The id of the lesson page's checklist form, which the checkboxes in the body belong to.
 FORM_ID = "checklist"
+LIST_TAG = re.compile(r"<(?P<closing>/?)(?:ul|ol)\b(?P<attributes>[^>]*)>")
+TASK_LIST_CLASS = re.compile(r'class="(?:[^"]*\s)?task-list(?:\s[^"]*)?"')
 
 
-@dataclass
-class Checklist:
-    """A lesson body ready to print, and whether it has a checklist at all."""
-
-    body: str
-    has_items: bool
+def has_checklist(lesson):
+    return CHECKBOX.search(lesson.body_html) is not None
 
 
 def ticks(user, lesson):
@@ -34,14 +32,9 @@ def ticks(user, lesson):
     )
 
 
-def lesson_checklist(user, lesson):
-    """The lesson's body for `user`: the task-list checkboxes theirs to tick when signed in,
-    read-only for visitors. One query, only for a signed-in learner on a lesson with items."""
-    body_html = lesson.body_html
-    if not CHECKBOX.search(body_html):
-        return Checklist(body=mark_safe(body_html), has_items=False)  # noqa: S308 - sanitised at import
-    if not user.is_authenticated:
-        return Checklist(body=mark_safe(body_html), has_items=True)  # noqa: S308
+def own_checkboxes(user, lesson):
+    """The lesson's body with its task-list checkboxes `user`'s to tick, as they left them,
+    each one part of the checklist form. One query."""
     state = ticks(user, lesson)
 
     def own_checkbox(match):
@@ -52,7 +45,20 @@ def lesson_checklist(user, lesson):
             f' name="ticked" value="{escape(key)}" form="{FORM_ID}"{checked}>'
         )
 
-    return Checklist(body=mark_safe(CHECKBOX.sub(own_checkbox, body_html)), has_items=True)  # noqa: S308
+    return CHECKBOX.sub(own_checkbox, lesson.body_html)
+
+
+def after_last_task_list(body_html, insertion):
+    """`body_html` with `insertion` right after its last task list (one not inside another),
+    so that the checklist's form or prompt is where the reader ticks."""
+    task_lists = []  # for each list open at this point: whether it is a task list
+    end = len(body_html)
+    for match in LIST_TAG.finditer(body_html):
+        if not match.group("closing"):
+            task_lists.append(bool(TASK_LIST_CLASS.search(match.group("attributes"))))
+        elif task_lists and task_lists.pop() and not any(task_lists):
+            end = match.end()
+    return body_html[:end] + insertion + body_html[end:]
 
 
 def save_ticks(user, lesson, ticked, keys=None):

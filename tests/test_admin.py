@@ -544,6 +544,7 @@ def test_completion_saved_in_the_admin_takes_its_lessons_course(editor_client, c
         "learners_user_add",
         "learners_completion_changelist",
         "learners_enrollment_changelist",
+        "learners_checklisttick_changelist",
         "courses_section_changelist",
         "courses_asset_changelist",
         "courses_course_add",

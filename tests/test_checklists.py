@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from courses.models import Lesson
 from courses.tasklists import task_items
+from learners.checklists import after_last_task_list
 from learners.models import ChecklistTick
 from tests.conftest import PASSWORD
 from tests.makers import (
@@ -86,6 +87,23 @@ def test_learner_gets_their_own_labelled_checkboxes_in_the_checklist_form(
     assert form["action"] == checklist_url(lesson) and form["method"] == "post"
     assert 'name="csrfmiddlewaretoken"' in html
     assert '<script src="/static/checklist.js" defer></script>' in html
+
+
+def test_the_form_comes_right_after_the_last_task_list(learner_client, lesson):
+    html = learner_client.get(lesson.get_absolute_url()).content.decode()
+    assert '</ul>\n<form method="post" action="' in html
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<ul class="task-list"><li>a<ul class="task-list"><li>b</li></ul></li></ul>HERE<p>x</p>',
+        '<ol><li><ul class="task-list"><li>a</li></ul>HERE</li></ol><ul><li>plain</li></ul>',
+        '<ul class="task-list"><li>a</li></ul><p>x</p><ul class="task-list"></ul>HERE<ol></ol>',
+    ],
+)
+def test_the_form_goes_after_the_outermost_end_of_the_last_task_list(body):
+    assert after_last_task_list(body.replace("HERE", ""), "HERE") == body
 
 
 def test_a_lesson_without_a_task_list_has_no_checklist(learner_client):

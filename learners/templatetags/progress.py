@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django import template
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
 from learners import checklists, progress
@@ -108,9 +109,19 @@ def record_opened(context, course_progress):
 
 
 @register.simple_tag(takes_context=True)
-def lesson_checklist(context, lesson):
-    """The lesson's body with its task lists as the signed-in learner's own checklist."""
-    return checklists.lesson_checklist(context["user"], lesson)
+def lesson_body(context, lesson):
+    """The lesson's body. Its task lists are the signed-in learner's own checklist, with the
+    form that saves it after the last list; visitors see them read-only, and a prompt to
+    sign in."""
+    if not checklists.has_checklist(lesson):
+        return mark_safe(lesson.body_html)  # noqa: S308 - sanitised when imported or saved
+    user = context["user"]
+    body = checklists.own_checkboxes(user, lesson) if user.is_authenticated else lesson.body_html
+    with context.push(lesson=lesson):
+        form = context.template.engine.get_template("learners/_checklist_form.html").render(
+            context
+        )
+    return mark_safe(checklists.after_last_task_list(body, form))  # noqa: S308
 
 
 @register.filter
