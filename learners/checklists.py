@@ -22,7 +22,7 @@ TASK_LIST_CLASS = re.compile(r'class="(?:[^"]*\s)?task-list(?:\s[^"]*)?"')
 
 
 def has_checklist(lesson):
-    return CHECKBOX.search(lesson.body_html) is not None
+    return CHECKBOX.search(lesson.body.html) is not None
 
 
 def ticks(user, lesson):
@@ -45,7 +45,7 @@ def own_checkboxes(user, lesson):
             f' name="ticked" value="{escape(key)}" form="{FORM_ID}"{checked}>'
         )
 
-    return CHECKBOX.sub(own_checkbox, lesson.body_html)
+    return CHECKBOX.sub(own_checkbox, lesson.body.html)
 
 
 def after_last_task_list(body_html, insertion):
@@ -65,7 +65,7 @@ def save_ticks(user, lesson, ticked, keys=None):
     """Set `user`'s state of the items `keys` of `lesson` (every item when None): ticked
     for those in `ticked`, unticked for the rest. Keys the lesson does not have are ignored.
     Returns the keys the learner has ticked in the lesson now, in reading order."""
-    items = task_items(lesson.body_html)
+    items = task_items(lesson.body.html)
     known = {item.key for item in items}
     keys = known if keys is None else known & set(keys)
     ChecklistTick.objects.bulk_create(
@@ -99,9 +99,10 @@ def tick_counts(course):
     how many learners have each one ticked. Two queries."""
     lessons = (
         Lesson.objects.listed()
-        .filter(course=course, body_html__contains='class="task-list-item-checkbox"')
+        .filter(course=course, body__html__contains='class="task-list-item-checkbox"')
+        .select_related("body")
         .order_by("order")
-        .only("pk", "title", "body_html")
+        .only("pk", "title", "body__html")
     )
     counts = {
         (row["lesson_id"], row["item_key"]): row["learners"]
@@ -116,7 +117,7 @@ def tick_counts(course):
             title=lesson.title,
             items=[
                 ItemCount(text=item.text, ticked_by=counts.get((lesson.pk, item.key), 0))
-                for item in task_items(lesson.body_html)
+                for item in task_items(lesson.body.html)
             ],
         )
         for lesson in lessons

@@ -39,7 +39,7 @@ def lesson(db):
 
 @pytest.fixture
 def keys(lesson):
-    return [item.key for item in task_items(lesson.body_html)]
+    return [item.key for item in task_items(lesson.body.html)]
 
 
 def checklist_url(lesson):
@@ -50,7 +50,7 @@ def checkboxes(client, lesson):
     """{item text: ticked} as the lesson page shows them to this client."""
     html = client.get(lesson.get_absolute_url()).content.decode()
     boxes = [box for box in elements(html, "input") if box.get("type") == "checkbox"]
-    texts = [item.text for item in task_items(lesson.body_html)]
+    texts = [item.text for item in task_items(lesson.body.html)]
     return {text: "checked" in box for text, box in zip(texts, boxes, strict=True)}
 
 
@@ -235,7 +235,7 @@ def test_ticks_and_unticks_survive_reimports_while_the_items_text_is_unchanged(
     learner_client, course_folder
 ):
     lesson = import_course(course_folder)
-    explain, sketch, intro = (item.key for item in task_items(lesson.body_html))
+    explain, sketch, intro = (item.key for item in task_items(lesson.body.html))
     learner_client.post(checklist_url(lesson), {"ticked": [explain]})
 
     import_course(course_folder)
@@ -269,7 +269,7 @@ def test_lesson_page_with_a_checklist_runs_a_fixed_number_of_queries(
     course = make_course_with_lessons(count=3)
     lesson = make_checklist_lesson(course, [f"I can do thing {n}" for n in range(40)], order=9)
     make_completions(learner, lessons_of(course)[:2])
-    learner_client.post(checklist_url(lesson), {"ticked": [task_items(lesson.body_html)[0].key]})
+    learner_client.post(checklist_url(lesson), {"ticked": [task_items(lesson.body.html)[0].key]})
     learner_client.get(lesson.get_absolute_url())
     # Session, user, the lesson, the learner's completions, their ticks in the lesson.
     with django_assert_max_num_queries(5):

@@ -87,7 +87,7 @@ def test_report_counts_the_learners_who_ticked_each_checklist_item(
     editor_client, course, learner, other_learner
 ):
     checklist = make_checklist_lesson(course, ["I can explain it", "I can build it"], order=6)
-    first, second = task_items(checklist.body_html)
+    first, second = task_items(checklist.body.html)
     save_ticks(learner, checklist, ticked={first.key, second.key})
     save_ticks(other_learner, checklist, ticked={first.key})
     make_checklist_lesson(course, ["Hidden item"], slug="drafted", order=7, draft=True)
@@ -118,7 +118,7 @@ def test_report_runs_a_fixed_number_of_queries(
         user = User.objects.create_user(f"learner{n}", f"l{n}@example.com", PASSWORD)
         enroll(user, course, day=5)
         complete(user, lesson, day=6)
-        save_ticks(user, checklist, ticked={task_items(checklist.body_html)[0].key})
+        save_ticks(user, checklist, ticked={task_items(checklist.body.html)[0].key})
     with django_assert_num_queries(queries):
         editor_client.get(url(course))
 

@@ -114,9 +114,9 @@ def lesson_body(context, lesson):
     form that saves it after the last list; visitors see them read-only, and a prompt to
     sign in."""
     if not checklists.has_checklist(lesson):
-        return mark_safe(lesson.body_html)  # noqa: S308 - sanitised when imported or saved
+        return mark_safe(lesson.body.html)  # noqa: S308 - sanitised when imported or saved
     user = context["user"]
-    body = checklists.own_checkboxes(user, lesson) if user.is_authenticated else lesson.body_html
+    body = checklists.own_checkboxes(user, lesson) if user.is_authenticated else lesson.body.html
     with context.push(lesson=lesson):
         form = context.template.engine.get_template("learners/_checklist_form.html").render(
             context
