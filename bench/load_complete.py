@@ -280,11 +280,11 @@ def run_at_once(jobs):
 
 
 def expected_location(paths, index):
-    """Where "mark complete" on lesson `index` sends the learner: the next lesson, or the
-    course page after the last one."""
+    """Where "mark complete" on lesson `index` sends a learner who completes the lessons in
+    order: the next lesson, or the course-complete page after the last one."""
     if index + 1 < len(paths):
         return f"/courses/load/{paths[index + 1]}/"
-    return "/courses/load/"
+    return "/dashboard/finished/load/"
 
 
 def bad_responses(results, paths, indexes):

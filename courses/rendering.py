@@ -14,7 +14,8 @@ The work happens in three passes:
 2. Python-Markdown with an explicit extension list, plus tree passes that give headings
    their Docusaurus ids and permalinks (and collect the toc) and resolve links and images;
    then iframes: kept from the allowed video hosts, links to their source otherwise;
-3. nh3 with an allow-list, so whatever the author wrote, no script can reach the page.
+3. nh3 with an allow-list, so whatever the author wrote, no script can reach the page;
+   only then do task lists get their checkboxes (`courses.tasklists`).
 """
 
 import bisect
@@ -41,6 +42,8 @@ from pymdownx.blocks.admonition import Admonition
 from pymdownx.blocks.block import Block
 from pymdownx.blocks.details import Details
 from pymdownx.slugs import slugify
+
+from courses.tasklists import TaskListExtension, put_checkboxes
 
 ADMONITION_TYPES = ("note", "tip", "info", "warning", "danger", "caution")
 MAX_NESTING = 16  # list and admonition levels; deeper ones are flattened or shown as text
@@ -732,7 +735,7 @@ def _extensions():
         "markdown.extensions.footnotes",
         "pymdownx.highlight",
         "pymdownx.superfences",
-        "pymdownx.tasklist",
+        TaskListExtension(),
         _AdmonitionsExtension(),
         _MdxBlocksExtension(),
         _CoursebookExtension(),
@@ -748,7 +751,6 @@ EXTENSION_CONFIGS = {
         "pygments_lang_class": True,
         "pygments_style": _ClassesOnlyStyle,
     },
-    "pymdownx.tasklist": {"custom_checkbox": False},
 }
 
 _local = threading.local()
@@ -871,7 +873,7 @@ def _embed(attributes, written, hosts, context, alone):
 ALLOWED_TAGS = {
     "a", "abbr", "aside", "b", "blockquote", "br", "caption", "code", "dd", "del", "details",
     "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
-    "i", "img", "input", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp",
+    "i", "img", "ins", "kbd", "label", "li", "mark", "ol", "p", "pre", "q", "s", "samp",
     "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
     "thead", "tr", "u", "ul", "var",
 }  # fmt: skip
@@ -879,15 +881,12 @@ ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "title", "lang", "dir"},
     "a": {"href", "rel"},
     "img": {"src", "alt", "width", "height", "loading"},
-    "input": {"checked"},
     "ol": {"start", "reversed"},
     "li": {"value"},
     "td": {"align", "colspan", "rowspan"},
     "th": {"align", "colspan", "rowspan", "scope"},
     "details": {"open"},
 }
-# Only task-list checkboxes are inputs in a lesson, and nobody may tick them.
-SET_ATTRIBUTES = {"input": {"type": "checkbox", "disabled": "disabled"}}
 # A video frame runs its host's scripts in the host's own origin, never in the lesson's; it
 # may go full screen and open the video on its site, nothing else.
 FRAME_ATTRIBUTES = {
@@ -904,12 +903,7 @@ _CLEANER_OPTIONS = dict(
     link_rel=None,
     strip_comments=True,
 )
-_cleaner = nh3.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    set_tag_attribute_values=SET_ATTRIBUTES,
-    **_CLEANER_OPTIONS,
-)
+_cleaner = nh3.Cleaner(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, **_CLEANER_OPTIONS)
 
 
 @cache
@@ -927,7 +921,7 @@ def _cleaner_with_frames(hosts):
         tags=ALLOWED_TAGS | {"iframe"},
         attributes={**ALLOWED_ATTRIBUTES, "iframe": {"src", "width", "height", "allowfullscreen"}},
         attribute_filter=frame_source,
-        set_tag_attribute_values={**SET_ATTRIBUTES, "iframe": FRAME_ATTRIBUTES},
+        set_tag_attribute_values={"iframe": FRAME_ATTRIBUTES},
         **_CLEANER_OPTIONS,
     )
 
@@ -976,7 +970,8 @@ def render_markdown(
     if IFRAME_START.search(body):
         body = _embeds(body, embed_hosts, context)
     problems = sorted(lines.problems + context.problems, key=lambda problem: problem.line or 0)
-    return Rendered(html=sanitise(body, embed_hosts), toc=toc, problems=problems)
+    body = put_checkboxes(sanitise(body, embed_hosts), md.coursebook_checkboxes)
+    return Rendered(html=body, toc=toc, problems=problems)
 
 
 def _as_plain_text(text, first_line):

@@ -6,9 +6,12 @@ from django.utils.html import format_html
 from courses.admin import CourseAdmin
 from courses.models import Course
 from learners import reports
-from learners.models import Completion, Enrollment, User
+from learners.models import ChecklistTick, Completion, Enrollment, User
 
-admin.site.register(User, UserAdmin)
+
+@admin.register(User)
+class CoursebookUserAdmin(UserAdmin):
+    fieldsets = [*UserAdmin.fieldsets, ("Certificates", {"fields": ["display_name"]})]
 
 
 class CourseWithProgressAdmin(CourseAdmin):
@@ -68,9 +71,18 @@ class CompletionAdmin(admin.ModelAdmin):
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
-    list_display = ["user", "course", "started_at", "last_lesson", "completed_at"]
+    list_display = ["user", "course", "started_at"]
     list_filter = ["course", ("user", admin.RelatedOnlyFieldListFilter), "started_at"]
-    list_select_related = ["user", "course", "last_lesson"]
+    list_select_related = ["user", "course"]
     search_fields = ["user__username", "user__email", "course__title"]
     date_hierarchy = "started_at"
-    raw_id_fields = ["user", "course", "last_lesson"]
+    raw_id_fields = ["user", "course"]
+
+
+@admin.register(ChecklistTick)
+class ChecklistTickAdmin(admin.ModelAdmin):
+    list_display = ["user", "lesson", "item_key", "ticked", "updated_at"]
+    list_filter = ["ticked", "lesson__course"]
+    list_select_related = ["user", "lesson"]
+    search_fields = ["user__username", "lesson__title"]
+    raw_id_fields = ["user", "lesson"]

@@ -39,3 +39,14 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
                 self.error_messages["password_incorrect"], code="password_incorrect"
             )
         return old_password
+
+
+class AccountForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["display_name"]
+        labels = {"display_name": "Name on your certificates"}
+        help_texts = {
+            "display_name": "Shown on the certificate of each course you finish. "
+            "Leave it empty to use your full name or username."
+        }

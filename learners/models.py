@@ -12,6 +12,12 @@ EMAIL_TAKEN = "An account with this email address already exists."
 class User(AbstractUser):
     """Coursebook's own user model, so it can grow without a painful migration later."""
 
+    display_name = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text="The name shown on certificates; the full name or username when empty.",
+    )
+
     class Meta(AbstractUser.Meta):
         constraints = [
             # One account per address, however it is capitalised: a password reset mails
@@ -23,6 +29,11 @@ class User(AbstractUser):
                 violation_error_message=EMAIL_TAKEN,
             ),
         ]
+
+    @property
+    def shown_name(self):
+        """The name the learner chose to show, else their full name, else their username."""
+        return self.display_name.strip() or self.get_full_name() or self.get_username()
 
 
 class CompletionQuerySet(models.QuerySet):
@@ -67,15 +78,14 @@ class Completion(models.Model):
 
 
 class Enrollment(models.Model):
+    """When a learner first opened (or completed) a lesson of the course. Where they go
+    next and whether they finished are worked out from their completions."""
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
     )
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
     started_at = models.DateTimeField(default=timezone.now)
-    last_lesson = models.ForeignKey(
-        Lesson, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -109,3 +119,28 @@ class PasswordResetRequest(models.Model):
 
     def __str__(self):
         return f"Password reset for {self.email} from {self.client}"
+
+
+class ChecklistTick(models.Model):
+    """A learner's state of one task-list item of a lesson (`- [ ] I can …`). The item is
+    known by the key its text gives it, so the tick stays through re-imports for as long as
+    the text is unchanged. Unticking an item the author ticked is kept too."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checklist_ticks"
+    )
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="checklist_ticks")
+    item_key = models.CharField(max_length=40)
+    ticked = models.BooleanField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "lesson", "item_key"], name="unique_checklist_tick"
+            ),
+        ]
+
+    def __str__(self):
+        state = "ticked" if self.ticked else "unticked"
+        return f"{self.user} {state} {self.item_key} in {self.lesson}"

@@ -1,17 +1,24 @@
-"""One learner's progress: what they completed, where to continue, what changed since."""
+"""One learner's progress: what they completed, what to read next, what changed since."""
 
+import logging
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.db.models import Count, Max, Q
+from django.db import OperationalError, transaction
+from django.db.models import Count, F, Max, Q, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.models import Course
+from courses.models import Course, Lesson
 from courses.outline import get_outline
 from learners.models import Completion, Enrollment
 
+logger = logging.getLogger(__name__)
+
 LISTED_LESSON = Q(lesson__draft=False, lesson__archived=False, lesson__unlisted=False)
+# PostgreSQL's lock_not_available (lock_timeout) and deadlock_detected.
+LOCK_SQLSTATES = {"55P03", "40P01"}
 
 
 def completed_lessons(user, course=None):
@@ -42,7 +49,6 @@ def completed_counts_by_course(user):
 class CourseProgress:
     """A learner's progress through one course's outline."""
 
-    user: object
     outline: object
     completed: dict
 
@@ -78,29 +84,31 @@ class CourseProgress:
         )
 
     @cached_property
-    def last_opened_id(self):
-        if not self.user.is_authenticated:
-            return None
-        return (
-            Enrollment.objects.filter(user=self.user, course_id=self.outline.course_id)
-            .values_list("last_lesson_id", flat=True)
-            .first()
-        )
-
-    @cached_property
     def next_lesson(self):
-        """Where "Continue" goes: the first unread lesson from the one last opened onwards
-        (wrapping round), or the first lesson when there is nothing left to read."""
-        for item in self.outline.lessons_from(self.last_opened_id):
+        """Where "Continue" goes: the first lesson not completed, in reading order, or the
+        first lesson when every one is."""
+        return self.next_unread_from(None) or self.outline.first
+
+    def next_unread_from(self, lesson):
+        """The first lesson not completed from `lesson` onwards in reading order, wrapping
+        round to gaps before it; None when every lesson is completed."""
+        lesson_id = lesson.id if lesson is not None else None
+        for item in self.outline.lessons_from(lesson_id):
             if item.id not in self.completed:
                 return item
-        return self.outline.first
+        return None
+
+    @cached_property
+    def last_lesson_left_id(self):
+        """The one listed lesson still to complete, when exactly one is left."""
+        left = self.outline.listed_ids - self.done_ids
+        return next(iter(left)) if len(left) == 1 else None
 
     @property
     def action(self):
         if self.is_complete:
             return "Review"
-        if self.is_started or self.last_opened_id:
+        if self.is_started:
             return "Continue"
         return "Start course"
 
@@ -110,7 +118,7 @@ def course_progress(user, course, completed=None):
     outline = get_outline(course)
     if completed is None:
         completed = completed_lessons(user, course)
-    return CourseProgress(user=user, outline=outline, completed=completed)
+    return CourseProgress(outline=outline, completed=completed)
 
 
 def mark_complete(user, lesson):
@@ -130,41 +138,81 @@ def mark_complete(user, lesson):
         update_fields=["content_hash"],
     )
     Enrollment.objects.bulk_create(
-        [Enrollment(user=user, course_id=lesson.course_id, last_lesson=lesson)],
-        ignore_conflicts=True,
+        [Enrollment(user=user, course_id=lesson.course_id)], ignore_conflicts=True
     )
-    progress = course_progress(user, lesson.course)
-    if progress.is_complete:
-        Enrollment.objects.filter(user=user, course=lesson.course, completed_at=None).update(
-            completed_at=timezone.now()
-        )
-    return progress
+    return course_progress(user, lesson.course)
 
 
 def mark_incomplete(user, lesson):
     Completion.objects.for_user(user).filter(lesson=lesson).delete()
-    Enrollment.objects.filter(user=user, course=lesson.course).update(completed_at=None)
 
 
 def reset_course(user, course):
-    """Forget the learner's completions and reading position in one course."""
+    """Forget the learner's completions in one course, and that they opened it."""
     Completion.objects.for_user(user).in_course(course).delete()
     Enrollment.objects.filter(user=user, course=course).delete()
 
 
-def record_last_lesson(user, lesson):
-    """Remember `lesson` as where the learner is in its course; writes only on a change."""
-    if not user.is_authenticated:
+def record_opened(user, course_progress):
+    """Remember that `user` opened the course, the first time only, so the dashboard can
+    list it. A learner with completions in the course is known to have opened it already.
+
+    This runs on a page that only reads: when the database is busy (a lock held by an
+    import or another writer), the page is shown without recording anything, and the
+    next page tries again."""
+    if not user.is_authenticated or course_progress.completed:
         return
-    enrollments = Enrollment.objects.filter(user=user, course_id=lesson.course_id)
-    last_lessons = list(enrollments.values_list("last_lesson_id", flat=True))
-    if not last_lessons:
-        Enrollment.objects.bulk_create(
-            [Enrollment(user=user, course_id=lesson.course_id, last_lesson=lesson)],
-            ignore_conflicts=True,
+    course_id = course_progress.outline.course_id
+    if Enrollment.objects.filter(user=user, course_id=course_id).exists():
+        return
+    try:
+        with transaction.atomic():
+            Enrollment.objects.bulk_create(
+                [Enrollment(user=user, course_id=course_id)], ignore_conflicts=True
+            )
+    except OperationalError as error:
+        if not is_lock_wait(error):
+            raise
+        logger.info("Opening of course %s by user %s not recorded: %s", course_id, user.pk, error)
+
+
+def is_lock_wait(error):
+    """SQLite's "database is locked", or PostgreSQL giving up on a lock (lock_timeout,
+    a deadlock)."""
+    sqlstate = getattr(error.__cause__, "sqlstate", None)
+    return "locked" in str(error) or sqlstate in LOCK_SQLSTATES
+
+
+@dataclass
+class NextLesson:
+    label: str
+    url: str
+
+
+def next_lessons(user, course_ids):
+    """{course id: the first listed lesson `user` has not completed}, in reading order, for
+    each of `course_ids` that has one: one query."""
+    if not course_ids:
+        return {}
+    rows = (
+        Lesson.objects.listed()
+        .filter(course_id__in=course_ids)
+        .exclude(pk__in=Completion.objects.for_user(user).values("lesson_id"))
+        .annotate(
+            place=Window(
+                RowNumber(), partition_by=[F("course_id")], order_by=[F("order"), F("pk")]
+            )
         )
-    elif last_lessons[0] != lesson.id:
-        enrollments.update(last_lesson=lesson)
+        .filter(place=1)
+        .values_list("course_id", "course__slug", "path", "title", "sidebar_label")
+    )
+    return {
+        course_id: NextLesson(
+            label=sidebar_label or title,
+            url=reverse("courses:lesson", args=[course_slug, path]),
+        )
+        for course_id, course_slug, path, title, sidebar_label in rows
+    }
 
 
 @dataclass
@@ -173,6 +221,7 @@ class CourseSummary:
     done: int
     total: int
     last_completed_at: object = None
+    next_lesson: NextLesson | None = None
 
     @property
     def is_complete(self):
@@ -180,12 +229,17 @@ class CourseSummary:
 
     @property
     def continue_url(self):
-        return reverse("learners:continue", args=[self.course.slug])
+        return self.next_lesson.url if self.next_lesson else self.course.get_absolute_url()
+
+    @property
+    def finished_at(self):
+        """When the last lesson was completed, for a finished course."""
+        return self.last_completed_at if self.is_complete else None
 
 
 def learner_courses(user):
-    """Every course the learner has opened or completed a lesson in, with counts: two
-    queries whatever the number of courses."""
+    """Every course the learner has opened or completed a lesson in, with counts and the
+    lesson to read next: three queries whatever the number of courses."""
     listed = Q(lessons__draft=False, lessons__archived=False, lessons__unlisted=False)
     courses = (
         Course.objects.filter(
@@ -202,15 +256,28 @@ def learner_courses(user):
         .values("course_id")
         .annotate(done=Count("id"), last=Max("completed_at"))
     }
+    courses = list(courses)
+    next_up = next_lessons(user, [course.pk for course in courses])
     return [
         CourseSummary(
             course=course,
             done=done.get(course.pk, {}).get("done", 0),
             total=course.lesson_count,
             last_completed_at=done.get(course.pk, {}).get("last"),
+            next_lesson=next_up.get(course.pk),
         )
         for course in courses
     ]
+
+
+def finished_at(user, course):
+    """When `user` completed the last of the course's listed lessons they completed."""
+    return (
+        Completion.objects.for_user(user)
+        .in_course(course)
+        .filter(LISTED_LESSON)
+        .aggregate(last=Max("completed_at"))["last"]
+    )
 
 
 def recent_completions(user, limit=10):

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 
 from courses.models import Course, Lesson
+from learners import checklists
 from learners.models import Completion, Enrollment
 
 CSV_COLUMNS = [
@@ -153,6 +154,7 @@ def course_progress(request, course_id):
         "chart": chart,
         "biggest_drop": next((row for row in chart if row.get("biggest_drop")), None),
         "archived": archived_completions(course),
+        "checklists": checklists.tick_counts(course),
     }
     return TemplateResponse(request, "admin/learners/course_progress.html", context)
 

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 
 from config.proxies import client_address
 from courses.views import get_course, get_published_lesson
-from learners import progress, reset_limits
-from learners.forms import PasswordChangeForm, SignUpForm
+from learners import checklists, progress, reset_limits
+from learners.forms import AccountForm, PasswordChangeForm, SignUpForm
 
 
 def safe_next_url(request, default):
@@ -89,19 +89,40 @@ class PasswordResetView(auth_views.PasswordResetView):
 def dashboard(request):
     courses = progress.learner_courses(request.user)
     context = {
-        "in_progress": [summary for summary in courses if not summary.is_complete],
-        "completed": [summary for summary in courses if summary.is_complete],
+        "in_progress": [summary for summary in courses if 0 < summary.done < summary.total],
+        "opened": [summary for summary in courses if not summary.done],
+        "finished": [summary for summary in courses if summary.is_complete],
         "recent": progress.recent_completions(request.user),
     }
     return render(request, "learners/dashboard.html", context)
 
 
 @login_required
-def continue_course(request, course_slug):
-    """Send the learner to where they should read next in the course."""
+def course_complete(request, course_slug):
+    """The learner's own finished course: when, its lessons, and a certificate to print."""
     course = get_course(course_slug)
-    next_lesson = progress.course_progress(request.user, course).next_lesson
-    return redirect(next_lesson.url if next_lesson else course.get_absolute_url())
+    course_progress = progress.course_progress(request.user, course)
+    if not course_progress.is_complete:
+        messages.info(request, f"You have not finished “{course.title}” yet.")
+        return redirect(course)
+    context = {
+        "course": course,
+        "progress": course_progress,
+        "finished_at": progress.finished_at(request.user, course),
+    }
+    return render(request, "learners/course_complete.html", context)
+
+
+@login_required
+def account(request):
+    form = AccountForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Your certificates now show “{request.user.shown_name}”.")
+        return redirect(safe_next_url(request, "learners:account"))
+    return render(
+        request, "learners/account.html", {"form": form, "next": request.GET.get("next", "")}
+    )
 
 
 @login_required
@@ -132,25 +153,36 @@ def export_progress(request):
 @require_POST
 @sign_in_then_back_to_the_lesson
 def complete(request, course_slug, lesson_path):
-    """Mark the lesson complete and go straight on to the next one."""
+    """Mark the lesson complete and go on to the next lesson not yet completed, or to the
+    course-complete page when that was the last one."""
     lesson = get_published_lesson(course_slug, lesson_path)
     course_progress = progress.mark_complete(request.user, lesson)
-    next_lesson = course_progress.outline.next_link(
-        lesson
-    ) or course_progress.outline.reading_next(lesson)
-    if next_lesson is not None:
-        messages.success(request, f"“{lesson.title}” completed.")
-        return redirect(next_lesson.url)
     if course_progress.is_complete:
-        messages.success(request, f"You finished “{lesson.course.title}”. Well done!")
-    else:
-        remaining = course_progress.total - course_progress.done
-        messages.info(
-            request,
-            f"That was the last lesson. {remaining} of {course_progress.total} "
-            "lessons are still to do.",
-        )
-    return redirect(lesson.course)
+        return redirect("learners:course_complete", lesson.course.slug)
+    messages.success(request, f"“{lesson.title}” completed.")
+    named_next = course_progress.outline.next_link(lesson)
+    if named_next is not None and named_next.id not in course_progress.done_ids:
+        return redirect(named_next.url)
+    next_lesson = course_progress.next_unread_from(lesson)
+    return redirect(next_lesson.url if next_lesson else lesson.course.get_absolute_url())
+
+
+@require_POST
+@sign_in_then_back_to_the_lesson
+def save_checklist(request, course_slug, lesson_path):
+    """Save the learner's ticks in the lesson's checklist: the whole list from the form, or
+    the `item`s the script names, one at a time."""
+    lesson = get_published_lesson(course_slug, lesson_path)
+    ticked = checklists.save_ticks(
+        request.user,
+        lesson,
+        ticked=set(request.POST.getlist("ticked")),
+        keys=request.POST.getlist("item") or None,
+    )
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"ticked": ticked})
+    messages.success(request, "Your checklist is saved.")
+    return redirect(f"{lesson.get_absolute_url()}#{checklists.FORM_ID}")
 
 
 @require_POST

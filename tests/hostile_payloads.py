@@ -105,7 +105,7 @@ class _Findings(HTMLParser):
                 self.found.append(f"{tag}[{name}]")
             if name in URL_ATTRIBUTES and _unsafe_url(value or ""):
                 self.found.append(f"{tag}[{name}={value!r}]")
-        if tag == "input" and ("disabled", "disabled") not in attrs:
+        if tag == "input" and "disabled" not in dict(attrs):
             self.found.append("enabled <input>")
 
     handle_startendtag = handle_starttag

@@ -3,6 +3,7 @@
 from django.db.models import F
 
 from courses.models import Course, Lesson, LessonBody, Section
+from courses.rendering import render_markdown
 from learners.models import Completion
 
 
@@ -40,6 +41,23 @@ def make_lesson(
     lesson.show(body)
     lesson.save()
     return lesson
+
+
+def make_checklist_lesson(course, items, slug="checklist", title="Checklist", order=0, **fields):
+    """A lesson whose body is a task list of `items` ("I can …", or "[x] Done" pre-ticked),
+    rendered as an import renders it."""
+    markdown = "Check yourself:\n\n" + "".join(
+        f"- {item}\n" if item.startswith("[x] ") else f"- [ ] {item}\n" for item in items
+    )
+    return make_lesson(
+        course,
+        slug=slug,
+        title=title,
+        order=order,
+        body_markdown=markdown,
+        body_html=render_markdown(markdown).html,
+        **fields,
+    )
 
 
 def make_course_with_lessons(count=3, slug="intro-course", sections=1):

@@ -544,6 +544,7 @@ def test_completion_saved_in_the_admin_takes_its_lessons_course(editor_client, c
         "learners_user_add",
         "learners_completion_changelist",
         "learners_enrollment_changelist",
+        "learners_checklisttick_changelist",
         "courses_section_changelist",
         "courses_asset_changelist",
         "courses_course_add",
@@ -565,7 +566,7 @@ def test_progress_lists_run_the_same_queries_for_more_rows(editor_client, course
 
     def add_learner(username):
         user = User.objects.create_user(username, f"{username}@example.com", PASSWORD)
-        Enrollment.objects.create(user=user, course=course, last_lesson=lessons[0])
+        Enrollment.objects.create(user=user, course=course)
         for item in lessons:
             Completion.objects.create(user=user, course=course, lesson=item)
 

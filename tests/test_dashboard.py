@@ -1,10 +1,12 @@
 """The learner's dashboard: courses in progress and done, recent completions, reset, export."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from courses.models import Lesson
 from learners.models import Completion, Enrollment
@@ -20,10 +22,6 @@ def reset_url(course):
     return reverse("learners:reset", args=[course.slug])
 
 
-def continue_url(course):
-    return reverse("learners:continue", args=[course.slug])
-
-
 def test_visitor_is_sent_to_sign_in(client):
     for url in (DASHBOARD, EXPORT):
         response = client.get(url)
@@ -36,39 +34,78 @@ def test_new_learner_is_pointed_to_the_catalogue(learner_client):
     assert "You have not started a course yet." in html
 
 
-def test_course_in_progress_shows_its_bar_and_continue(learner_client, learner):
+def section(html, heading_id):
+    """The dashboard section under the heading with this id, as HTML."""
+    start = html.index(f'id="{heading_id}"')
+    return html[start : html.find("</section>", start)]
+
+
+def test_course_in_progress_shows_its_bar_and_names_the_lesson_to_continue(
+    learner_client, learner
+):
     course = make_course_with_lessons(count=4, slug="in-progress")
     make_completions(learner, lessons_of(course)[:1])
-    html = learner_client.get(DASHBOARD).content.decode()
-    in_progress = html[html.index("In progress") : html.index("Recent completions")]
+    in_progress = section(learner_client.get(DASHBOARD).content.decode(), "in-progress")
     assert "In Progress" in in_progress
     assert "1 of 4 lessons completed" in in_progress
-    assert f'href="{continue_url(course)}">Continue' in in_progress
+    assert "Next up: Lesson 2" in in_progress
+    assert f'href="{lessons_of(course)[1].get_absolute_url()}">Continue' in in_progress
+    assert "Reset progress" in in_progress
 
 
-def test_opened_course_without_completions_counts_as_in_progress(learner_client, learner):
+def test_continue_names_the_first_gap_even_after_reading_ahead(learner_client, learner):
+    course = make_course_with_lessons(count=5)
+    lessons = lessons_of(course)
+    make_completions(learner, [lessons[0], lessons[2]])
+    learner_client.get(lessons[4].get_absolute_url())
+    in_progress = section(learner_client.get(DASHBOARD).content.decode(), "in-progress")
+    assert "Next up: Lesson 2" in in_progress
+    assert f'href="{lessons[1].get_absolute_url()}">Continue' in in_progress
+
+
+def test_opened_course_is_listed_as_opened_with_no_reset(learner_client, learner):
     course = make_course_with_lessons(count=2, slug="opened")
-    learner_client.get(lessons_of(course)[0].get_absolute_url())
-    assert "0 of 2 lessons completed" in learner_client.get(DASHBOARD).content.decode()
+    learner_client.get(lessons_of(course)[1].get_absolute_url())
+    html = learner_client.get(DASHBOARD).content.decode()
+    opened = section(html, "opened")
+    assert "Opened" in opened
+    assert "First up: Lesson 1" in opened
+    assert f'href="{lessons_of(course)[0].get_absolute_url()}">Start course' in opened
+    assert "Reset progress" not in html
+    assert "0 of 2" not in html
+    assert "No course in progress." in section(html, "in-progress")
 
 
-def test_finished_course_is_listed_as_completed(learner_client, learner):
+def test_finished_course_is_listed_as_finished_with_its_date_and_certificate(
+    learner_client, learner
+):
     course = make_course_with_lessons(count=2, slug="finished")
     make_completions(learner, lessons_of(course))
     html = learner_client.get(DASHBOARD).content.decode()
-    completed = html[html.index('id="completed"') : html.index("Recent completions")]
-    assert "Finished" in completed
-    assert "All 2 lessons completed" in completed
+    finished = section(html, "finished")
+    assert "Finished" in finished
+    assert "All 2 lessons completed, finished " in finished
+    assert reverse("learners:course_complete", args=[course.slug]) in finished
+    assert "Finished" not in section(html, "in-progress")
 
 
-def test_continue_goes_to_the_next_unread_lesson(learner_client, learner):
-    course = make_course_with_lessons(count=3)
-    lessons = lessons_of(course)
-    make_completions(learner, lessons[:1])
-    learner_client.get(lessons[1].get_absolute_url())
-    response = learner_client.get(continue_url(course))
-    assert response.status_code == 302
-    assert response.url == lessons[1].get_absolute_url()
+def test_a_learner_whose_only_course_is_finished_is_not_told_to_start_one(learner_client, learner):
+    make_completions(learner, lessons_of(make_course_with_lessons(count=2)))
+    html = learner_client.get(DASHBOARD).content.decode()
+    assert "You have not started a course yet." not in html
+    assert "No course in progress." in html
+
+
+def test_recent_completions_say_just_now_then_how_long_ago(learner_client, learner):
+    first, second = lessons_of(make_course_with_lessons(count=2))
+    make_completions(learner, [first, second])
+    Completion.objects.filter(lesson=first).update(
+        completed_at=timezone.now() - timedelta(minutes=5)
+    )
+    recent = section(learner_client.get(DASHBOARD).content.decode(), "recent")
+    assert "just now" in recent
+    assert "5\xa0minutes ago" in recent
+    assert "0\xa0minutes" not in recent
 
 
 def test_recent_completions_are_newest_first_and_only_mine(learner_client, learner, other_learner):
@@ -95,10 +132,14 @@ def test_dashboard_runs_a_fixed_number_of_queries(
 ):
     for n in range(8):
         course = make_course_with_lessons(count=30, slug=f"course-{n}")
+        Enrollment.objects.create(user=learner, course=course)
         make_completions(learner, lessons_of(course)[: 5 * n])
     with django_assert_max_num_queries(6):
         response = learner_client.get(DASHBOARD)
-    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count("First up:") == 1
+    assert html.count("Next up:") == 5
+    assert html.count("All 30 lessons completed") == 2
 
 
 # Reset

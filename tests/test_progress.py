@@ -1,10 +1,12 @@
 """Marking lessons complete and incomplete, and what a learner's progress is made of."""
 
+import sqlite3
 import threading
+from contextlib import contextmanager
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection
+from django.db import OperationalError, connection
 from django.template import Context, Template
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -26,6 +28,10 @@ from tests.makers import (
 
 def complete_url(lesson):
     return reverse("learners:complete", args=[lesson.course.slug, lesson.path])
+
+
+def course_complete_url(course):
+    return reverse("learners:course_complete", args=[course.slug])
 
 
 def incomplete_url(lesson):
@@ -63,22 +69,45 @@ def test_mark_complete_follows_a_custom_next_link(learner_client, lessons):
     assert response.url == lessons[2].get_absolute_url()
 
 
-def test_completing_the_last_lesson_of_a_finished_course_says_well_done(
-    learner_client, learner, course, lessons
+def test_mark_complete_skips_a_custom_next_link_already_completed(
+    learner_client, learner, lessons
 ):
-    make_completions(learner, lessons[:2])
-    response = learner_client.post(complete_url(lessons[2]), follow=True)
-    assert response.redirect_chain[-1][0] == course.get_absolute_url()
-    assert "You finished" in response.content.decode()
-    assert Enrollment.objects.get(user=learner, course=course).completed_at is not None
+    Lesson.objects.filter(pk=lessons[0].pk).update(pagination_next=lessons[1].doc_id)
+    make_completions(learner, lessons[1:2])
+    response = learner_client.post(complete_url(lessons[0]))
+    assert response.url == lessons[2].get_absolute_url()
 
 
-def test_completing_the_last_lesson_with_others_open_says_what_is_left(
-    learner_client, course, lessons
+def test_filling_a_gap_goes_on_to_the_next_lesson_not_yet_completed(learner_client, learner):
+    lessons = lessons_of(make_course_with_lessons(count=5))
+    make_completions(learner, [lessons[0], lessons[2], lessons[3]])
+    response = learner_client.post(complete_url(lessons[1]), follow=True)
+    assert response.redirect_chain[-1][0] == lessons[4].get_absolute_url()
+    assert "“Lesson 2” completed." in response.content.decode()
+
+
+def test_with_nothing_left_after_it_mark_complete_wraps_round_to_an_earlier_gap(
+    learner_client, learner, lessons
 ):
-    response = learner_client.post(complete_url(lessons[2]), follow=True)
-    assert response.redirect_chain[-1][0] == course.get_absolute_url()
-    assert "2 of 3 lessons are still to do" in response.content.decode()
+    make_completions(learner, lessons[1:2])
+    response = learner_client.post(complete_url(lessons[2]))
+    assert response.url == lessons[0].get_absolute_url()
+
+
+@pytest.mark.parametrize("last", [0, 1, 2])
+def test_completing_the_last_lesson_left_in_any_order_leads_to_the_course_complete_page(
+    learner_client, learner, course, lessons, last
+):
+    make_completions(learner, [lesson for n, lesson in enumerate(lessons) if n != last])
+    response = learner_client.post(complete_url(lessons[last]), follow=True)
+    assert response.redirect_chain[-1][0] == course_complete_url(course)
+    assert "You finished “Intro Course”" in response.content.decode()
+
+
+def test_completing_an_unlisted_lesson_goes_on_to_the_first_gap(learner_client, course, lessons):
+    extra = make_lesson(course, slug="extra", order=9, unlisted=True)
+    response = learner_client.post(complete_url(extra))
+    assert response.url == lessons[0].get_absolute_url()
 
 
 def test_completing_twice_stores_one_row_and_is_not_an_error(learner_client, lessons):
@@ -184,8 +213,9 @@ def test_marking_incomplete_reopens_a_finished_course(learner_client, learner, c
     for lesson in lessons:
         learner_client.post(complete_url(lesson))
     learner_client.post(incomplete_url(lessons[1]))
-    assert Enrollment.objects.get(user=learner, course=course).completed_at is None
     assert not course_progress(learner, course).is_complete
+    response = learner_client.get(course_complete_url(course))
+    assert response.url == course.get_absolute_url()
 
 
 # Changed since completed
@@ -247,27 +277,42 @@ def test_course_with_no_lessons_is_never_complete(learner):
     assert not course_progress(learner, make_course()).is_complete
 
 
-# Last opened lesson
+# The first open of a course
 
 
-def test_opening_a_lesson_records_it_as_the_last_lesson(learner_client, learner, course, lessons):
+def test_opening_a_lesson_records_the_first_open_of_its_course_only(
+    learner_client, learner, course, lessons
+):
     learner_client.get(lessons[1].get_absolute_url())
-    assert Enrollment.objects.get(user=learner, course=course).last_lesson == lessons[1]
+    enrollment = Enrollment.objects.get(user=learner, course=course)
     learner_client.get(lessons[2].get_absolute_url())
-    assert Enrollment.objects.get(user=learner, course=course).last_lesson == lessons[2]
+    assert list(Enrollment.objects.all()) == [enrollment]
+    assert Enrollment.objects.get().started_at == enrollment.started_at
 
 
-def test_reopening_the_same_lesson_writes_nothing(learner_client, lessons):
+def enrollment_queries(queries):
+    return [query["sql"] for query in queries if "learners_enrollment" in query["sql"]]
+
+
+def test_reopening_a_course_writes_nothing(learner_client, lessons):
     learner_client.get(lessons[1].get_absolute_url())
     with CaptureQueriesContext(connection) as queries:
-        learner_client.get(lessons[1].get_absolute_url())
+        learner_client.get(lessons[2].get_absolute_url())
     writes = [
-        query["sql"]
-        for query in queries.captured_queries
-        if query["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
-        and "learners_enrollment" in query["sql"]
+        sql
+        for sql in enrollment_queries(queries.captured_queries)
+        if sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
     ]
     assert writes == []
+
+
+def test_a_learner_with_completions_in_the_course_is_not_looked_up_again(
+    learner_client, learner, lessons
+):
+    make_completions(learner, lessons[:1])
+    with CaptureQueriesContext(connection) as queries:
+        learner_client.get(lessons[1].get_absolute_url())
+    assert enrollment_queries(queries.captured_queries) == []
 
 
 def test_visitor_reading_stores_no_enrollment(client, lessons):
@@ -275,12 +320,105 @@ def test_visitor_reading_stores_no_enrollment(client, lessons):
     assert not Enrollment.objects.exists()
 
 
-def test_next_lesson_starts_at_the_last_opened_one_when_it_is_unread(learner, course, lessons):
-    Enrollment.objects.create(user=learner, course=course, last_lesson=lessons[1])
+def test_a_lock_error_while_recording_the_open_still_shows_the_lesson(
+    learner_client, learner, lessons, monkeypatch
+):
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(Enrollment.objects, "bulk_create", locked)
+    response = learner_client.get(lessons[0].get_absolute_url())
+    assert response.status_code == 200
+    assert "<h1>Lesson 1</h1>" in response.content.decode()
+    assert not Enrollment.objects.exists()
+    monkeypatch.undo()
+    learner_client.get(lessons[0].get_absolute_url())
+    assert Enrollment.objects.filter(user=learner).count() == 1
+
+
+def test_other_database_errors_while_recording_the_open_are_not_hidden(
+    learner_client, lessons, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise OperationalError("no such table: learners_enrollment")
+
+    monkeypatch.setattr(Enrollment.objects, "bulk_create", broken)
+    with pytest.raises(OperationalError):
+        learner_client.get(lessons[0].get_absolute_url())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lesson_opened_while_another_writer_holds_the_lock_is_shown(learner):
+    """A real lock: another connection holds the write lock on the table, as an import's
+    transaction would, and the page does not wait for it to go."""
+    lesson = lessons_of(make_course_with_lessons(count=1))[0]
+    client = Client()
+    client.force_login(learner)
+    with holding_the_write_lock():
+        response = client.get(lesson.get_absolute_url())
+    assert response.status_code == 200
+    assert not Enrollment.objects.exists()
+
+
+@contextmanager
+def holding_the_write_lock():
+    """Another connection holds a lock that keeps this one from inserting enrollments, and
+    this connection gives up waiting after a fraction of a second."""
+    settings = connection.settings_dict
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        other = psycopg.connect(
+            dbname=settings["NAME"],
+            user=settings["USER"],
+            password=settings["PASSWORD"],
+            host=settings["HOST"],
+            port=settings["PORT"] or 5432,
+        )
+        other.execute("BEGIN")
+        other.execute("LOCK TABLE learners_enrollment IN EXCLUSIVE MODE")
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '200ms'")
+        try:
+            yield
+        finally:
+            other.rollback()
+            other.close()
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = 0")
+    elif connection.vendor == "sqlite" and not connection.is_in_memory_db():
+        other = sqlite3.connect(settings["NAME"], isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA busy_timeout = 200")
+        try:
+            yield
+        finally:
+            other.rollback()
+            other.close()
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA busy_timeout = 20000")
+    else:
+        pytest.skip("a lock held by another connection needs a file or server database")
+
+
+# Continue
+
+
+def test_next_lesson_is_the_first_one_not_completed_in_reading_order(learner, course, lessons):
+    make_completions(learner, [lessons[0], lessons[2]])
+    progress = course_progress(learner, course)
+    assert progress.next_lesson.id == lessons[1].pk
+    assert progress.action == "Continue"
+
+
+def test_looking_ahead_does_not_move_continue(learner_client, learner, course, lessons):
+    make_completions(learner, lessons[:1])
+    learner_client.get(lessons[2].get_absolute_url())
     assert course_progress(learner, course).next_lesson.id == lessons[1].pk
 
 
-def test_next_lesson_is_the_first_when_nothing_was_opened(learner, course, lessons):
+def test_next_lesson_is_the_first_when_nothing_was_completed(learner, course, lessons):
     progress = course_progress(learner, course)
     assert progress.next_lesson.id == lessons[0].pk
     assert progress.action == "Start course"

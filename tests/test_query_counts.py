@@ -11,8 +11,8 @@ from tests.makers import make_completions, make_course, make_section
 pytestmark = pytest.mark.django_db
 
 # Session, user, then the page's own: the learner's courses with lesson counts, their
-# completion counts, and the recent completions.
-DASHBOARD_QUERIES = 5
+# completion counts, the lesson to read next in each, and the recent completions.
+DASHBOARD_QUERIES = 6
 # Session, user, the ranked lesson ids, the page's lessons, the learner's completions.
 SEARCH_QUERIES = 5
 

@@ -7,6 +7,7 @@ import frontmatter
 import pytest
 
 from courses.rendering import Problem, Rendered, render_markdown
+from courses.tasklists import task_items
 from tests.conftest import SEED_LESSON, needs_seed_lesson
 
 
@@ -62,12 +63,49 @@ def test_footnotes_do_not_leak_into_the_next_document():
     assert "footnote" not in render_markdown("Plain.").html
 
 
-def test_task_list_items_are_disabled_checkboxes():
-    html = render_markdown("- [ ] todo\n- [x] done").html
+def test_task_list_items_are_read_only_checkboxes_labelled_by_their_text():
+    html = render_markdown("- [ ] I can *explain* it\n- [x] done").html
     checkboxes = elements(html, "input")
     assert [box.get("type") for box in checkboxes] == ["checkbox", "checkbox"]
-    assert all(box.get("disabled") == "disabled" for box in checkboxes)
+    assert all("disabled" in box for box in checkboxes)
     assert ["checked" in box for box in checkboxes] == [False, True]
+    assert [item.text for item in task_items(html)] == ["I can explain it", "done"]
+    assert '<label class="task-list-item-label"><input' in html
+    assert "I can <em>explain</em> it</label>" in html
+
+
+def test_a_nested_task_item_labels_only_its_own_text():
+    html = render_markdown("- [ ] outer\n  - [ ] inner").html
+    assert [item.text for item in task_items(html)] == ["outer", "inner"]
+    assert "outer</label><ul" in html
+
+
+def test_task_items_are_keyed_by_their_text_not_their_place():
+    first = task_items(render_markdown("- [ ] Alpha\n- [ ] Beta").html)
+    moved = task_items(render_markdown("Intro.\n\n- [ ] New\n- [ ] Beta\n- [x] Alpha  ").html)
+    assert {item.text: item.key for item in moved}["Alpha"] == first[0].key
+    assert {item.text: item.key for item in moved}["Beta"] == first[1].key
+    assert len({item.key for item in moved}) == 3
+
+
+def test_a_task_item_repeated_in_a_lesson_gets_its_own_key():
+    items = task_items(render_markdown("- [ ] Again\n\nText.\n\n- [ ] Again").html)
+    assert items[1].key == items[0].key + "-2"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '<input name="q">',
+        '<input type="checkbox">',
+        '<input type="checkbox" class="task-list-item-checkbox" data-task="abc" disabled>',
+        "- [ ] <input name=q>",
+    ],
+)
+def test_only_task_list_checkboxes_are_inputs(raw):
+    html = render_markdown(f"Text {raw} and [[task 0123456789abcdef 0]].\n\n- [ ] Real").html
+    assert len(elements(html, "input")) == 1
+    assert [item.text for item in task_items(html)] == ["Real"]
 
 
 def test_double_tildes_strike_through():

@@ -6,9 +6,11 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from courses.tasklists import task_items
+from learners.checklists import save_ticks
 from learners.models import Completion, Enrollment, User
 from tests.conftest import PASSWORD
-from tests.makers import make_course_with_lessons, make_lesson
+from tests.makers import make_checklist_lesson, make_course_with_lessons, make_lesson
 
 pytestmark = pytest.mark.django_db
 
@@ -81,10 +83,34 @@ def test_report_lists_completions_of_archived_lessons_separately(editor_client, 
     assert "Old lesson" not in [row["label"] for row in response.context["chart"]]
 
 
-@pytest.mark.parametrize(("url", "queries"), [(report_url, 9), (csv_url, 8)])
+def test_report_counts_the_learners_who_ticked_each_checklist_item(
+    editor_client, course, learner, other_learner
+):
+    checklist = make_checklist_lesson(course, ["I can explain it", "I can build it"], order=6)
+    first, second = task_items(checklist.body.html)
+    save_ticks(learner, checklist, ticked={first.key, second.key})
+    save_ticks(other_learner, checklist, ticked={first.key})
+    make_checklist_lesson(course, ["Hidden item"], slug="drafted", order=7, draft=True)
+    response = editor_client.get(report_url(course))
+    [lesson] = response.context["checklists"]
+    assert lesson.title == "Checklist"
+    assert [(item.text, item.ticked_by) for item in lesson.items] == [
+        ("I can explain it", 2),
+        ("I can build it", 1),
+    ]
+    assert b"<td>I can explain it</td><td>2</td>" in response.content
+
+
+def test_report_says_when_no_lesson_has_a_checklist(editor_client, course):
+    response = editor_client.get(report_url(course))
+    assert b"No lesson of this course has a task list." in response.content
+
+
+@pytest.mark.parametrize(("url", "queries"), [(report_url, 11), (csv_url, 8)])
 def test_report_runs_a_fixed_number_of_queries(
     editor_client, course, django_assert_num_queries, url, queries
 ):
+    checklist = make_checklist_lesson(course, ["I can explain it"], order=6)
     with django_assert_num_queries(queries):
         editor_client.get(url(course))
     lesson = course.lessons.get(order=0)
@@ -92,6 +118,7 @@ def test_report_runs_a_fixed_number_of_queries(
         user = User.objects.create_user(f"learner{n}", f"l{n}@example.com", PASSWORD)
         enroll(user, course, day=5)
         complete(user, lesson, day=6)
+        save_ticks(user, checklist, ticked={task_items(checklist.body.html)[0].key})
     with django_assert_num_queries(queries):
         editor_client.get(url(course))
 

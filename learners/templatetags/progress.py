@@ -3,9 +3,14 @@
 Completions are fetched once per request (per course, or once for all courses) and shared
 by every tag on the page."""
 
-from django import template
+from datetime import timedelta
 
-from learners import progress
+from django import template
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince
+
+from learners import checklists, progress
 from learners.progress import CourseSummary
 
 register = template.Library()
@@ -42,19 +47,23 @@ def completed_lesson_ids(context, course=None):
 def course_progress(context, outline):
     """The learner's CourseProgress through `outline` (checkmarks, counts, Continue)."""
     return progress.CourseProgress(
-        user=context["user"], outline=outline, completed=_completed(context, outline.course_id)
+        outline=outline, completed=_completed(context, outline.course_id)
     )
 
 
 @register.simple_tag(takes_context=True)
 def course_summary(context, course, total):
-    """Done/total counts for a catalogue card; one query covers every card on the page."""
-    counts = _per_request(
-        context,
-        ("counts",),
-        lambda: progress.completed_counts_by_course(context["user"]),
+    """Done/total counts and the lesson to read next for a catalogue card; two queries
+    cover every card on the page (one when the learner has completed nothing)."""
+    user = context["user"]
+    counts = _per_request(context, ("counts",), lambda: progress.completed_counts_by_course(user))
+    next_up = _per_request(context, ("next",), lambda: progress.next_lessons(user, list(counts)))
+    return CourseSummary(
+        course=course,
+        done=counts.get(course.pk, 0),
+        total=total,
+        next_lesson=next_up.get(course.pk),
     )
-    return CourseSummary(course=course, done=counts.get(course.pk, 0), total=total)
 
 
 @register.simple_tag(takes_context=True)
@@ -93,7 +102,31 @@ def course_contents(context, course_progress):
 
 
 @register.simple_tag(takes_context=True)
-def record_last_lesson(context, lesson):
-    """Remember the lesson as where the signed-in learner is; writes only on a change."""
-    progress.record_last_lesson(context["user"], lesson)
+def record_opened(context, course_progress):
+    """Remember that the signed-in learner opened the course; writes the first time only."""
+    progress.record_opened(context["user"], course_progress)
     return ""
+
+
+@register.simple_tag(takes_context=True)
+def lesson_body(context, lesson):
+    """The lesson's body. Its task lists are the signed-in learner's own checklist, with the
+    form that saves it after the last list; visitors see them read-only, and a prompt to
+    sign in."""
+    if not checklists.has_checklist(lesson):
+        return mark_safe(lesson.body.html)  # noqa: S308 - sanitised when imported or saved
+    user = context["user"]
+    body = checklists.own_checkboxes(user, lesson) if user.is_authenticated else lesson.body.html
+    with context.push(lesson=lesson):
+        form = context.template.engine.get_template("learners/_checklist_form.html").render(
+            context
+        )
+    return mark_safe(checklists.after_last_task_list(body, form))  # noqa: S308
+
+
+@register.filter
+def time_ago(moment):
+    """ "just now" under a minute ago, else "3 minutes ago", "2 days, 4 hours ago"."""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment)} ago"

@@ -1,0 +1,124 @@
+"""A lesson's task lists as the signed-in learner's own checklist.
+
+The rendered lesson carries one read-only checkbox per task item, keyed by the item's text
+(`courses.tasklists`). Here those checkboxes become the learner's: ticked as they left them,
+and part of the lesson's checklist form, which saves them with or without JavaScript.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import Count
+from django.utils.html import escape
+
+from courses.models import Lesson
+from courses.tasklists import CHECKBOX, task_items
+from learners.models import ChecklistTick
+
+# The id of the lesson page's checklist form, which the checkboxes in the body belong to.
+FORM_ID = "checklist"
+LIST_TAG = re.compile(r"<(?P<closing>/?)(?:ul|ol)\b(?P<attributes>[^>]*)>")
+TASK_LIST_CLASS = re.compile(r'class="(?:[^"]*\s)?task-list(?:\s[^"]*)?"')
+
+
+def has_checklist(lesson):
+    return CHECKBOX.search(lesson.body.html) is not None
+
+
+def ticks(user, lesson):
+    """{item key: ticked} for the items `user` ticked or unticked in `lesson`."""
+    return dict(
+        ChecklistTick.objects.filter(user=user, lesson=lesson).values_list("item_key", "ticked")
+    )
+
+
+def own_checkboxes(user, lesson):
+    """The lesson's body with its task-list checkboxes `user`'s to tick, as they left them,
+    each one part of the checklist form. One query."""
+    state = ticks(user, lesson)
+
+    def own_checkbox(match):
+        key = match.group("key")
+        checked = " checked" if state.get(key, bool(match.group("checked"))) else ""
+        return (
+            f'<input type="checkbox" class="task-list-item-checkbox" data-task="{escape(key)}"'
+            f' name="ticked" value="{escape(key)}" form="{FORM_ID}"{checked}>'
+        )
+
+    return CHECKBOX.sub(own_checkbox, lesson.body.html)
+
+
+def after_last_task_list(body_html, insertion):
+    """`body_html` with `insertion` right after its last task list (one not inside another),
+    so that the checklist's form or prompt is where the reader ticks."""
+    task_lists = []  # for each list open at this point: whether it is a task list
+    end = len(body_html)
+    for match in LIST_TAG.finditer(body_html):
+        if not match.group("closing"):
+            task_lists.append(bool(TASK_LIST_CLASS.search(match.group("attributes"))))
+        elif task_lists and task_lists.pop() and not any(task_lists):
+            end = match.end()
+    return body_html[:end] + insertion + body_html[end:]
+
+
+def save_ticks(user, lesson, ticked, keys=None):
+    """Set `user`'s state of the items `keys` of `lesson` (every item when None): ticked
+    for those in `ticked`, unticked for the rest. Keys the lesson does not have are ignored.
+    Returns the keys the learner has ticked in the lesson now, in reading order."""
+    items = task_items(lesson.body.html)
+    known = {item.key for item in items}
+    keys = known if keys is None else known & set(keys)
+    ChecklistTick.objects.bulk_create(
+        [
+            ChecklistTick(user=user, lesson=lesson, item_key=key, ticked=key in ticked)
+            for key in sorted(keys)
+        ],
+        update_conflicts=True,
+        unique_fields=["user", "lesson", "item_key"],
+        update_fields=["ticked", "updated_at"],
+    )
+    state = ticks(user, lesson)
+    return [item.key for item in items if state.get(item.key, item.checked)]
+
+
+@dataclass
+class ItemCount:
+    text: str
+    ticked_by: int
+
+
+@dataclass
+class LessonChecklist:
+    lesson_id: int
+    title: str
+    items: list
+
+
+def tick_counts(course):
+    """For each listed lesson of `course` with a checklist, in reading order: its items and
+    how many learners have each one ticked. Two queries."""
+    lessons = (
+        Lesson.objects.listed()
+        .filter(course=course, body__html__contains='class="task-list-item-checkbox"')
+        .select_related("body")
+        .order_by("order")
+        .only("pk", "title", "body__html")
+    )
+    counts = {
+        (row["lesson_id"], row["item_key"]): row["learners"]
+        for row in ChecklistTick.objects.filter(lesson__course=course, ticked=True)
+        .values("lesson_id", "item_key")
+        .annotate(learners=Count("user_id"))
+        .order_by()
+    }
+    return [
+        LessonChecklist(
+            lesson_id=lesson.pk,
+            title=lesson.title,
+            items=[
+                ItemCount(text=item.text, ticked_by=counts.get((lesson.pk, item.key), 0))
+                for item in task_items(lesson.body.html)
+            ],
+        )
+        for lesson in lessons
+    ]
