@@ -88,11 +88,6 @@ BAD_FILES = [
         r"basics/bomb.md:4: YAML aliases \(\*name\) are not allowed",
     ),
     (
-        "escape.md",
-        b"# Escape\n\nSee [the secrets](../../../etc/passwd.md).\n",
-        r"basics/escape.md:3: link or image '../../../etc/passwd.md' leads out of the course",
-    ),
-    (
         "03-advanced/01-custom-id.md",
         b"# Same doc id as 01-ids.md\n",
         r"basics/03-advanced/01-ids.md: doc id 'advanced/custom-id' is also the doc id of "
@@ -153,6 +148,23 @@ def test_image_outside_the_course_is_a_warning_at_its_line_not_a_refusal(course)
         out.getvalue()
     )
     assert Lesson.objects.filter(doc_id="advanced/escape-image", archived=False).exists()
+
+
+def test_a_link_out_of_the_course_is_a_broken_link_not_a_refusal(course):
+    (course / "escape.md").write_text("# Escape\n\nSee [the secrets](../../../etc/passwd.md).\n")
+    out = StringIO()
+    call_command("import_content", str(course), stdout=out)
+    assert (
+        "broken link: basics/escape.md:3 -> ../../../etc/passwd.md (outside the course folder)"
+        in out.getvalue()
+    )
+    assert 'class="broken-link"' in Lesson.objects.get(doc_id="escape").body.html
+    assert "/etc/passwd" not in Lesson.objects.get(doc_id="escape").body.html
+    errors = import_errors(course, "--strict")
+    assert errors == [
+        "basics/escape.md:3 -> ../../../etc/passwd.md (outside the course folder)"
+        " (broken link; --strict)"
+    ]
 
 
 def test_every_problem_in_a_course_is_listed_at_once(course):
