@@ -24,6 +24,7 @@ import math
 import re
 import threading
 import xml.etree.ElementTree as etree
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from html.parser import HTMLParser
@@ -625,6 +626,8 @@ class _Context:
         self.resolve_link = resolve_link
         self.resolve_image = resolve_image
         self.problems = []
+        self.toc = []
+        self.checkboxes = None  # the task items, found by courses.tasklists
         self._after = {}  # target -> where its last mention ended
         self._cursor = 0  # where the last mention of any target ended
         self._newlines = None
@@ -672,7 +675,7 @@ class _Headings(Treeprocessor):
     def run(self, root):
         taken = {element.get("id") for element in root.iter() if element.get("id")}
         counts = {}
-        self.md.coursebook_toc = toc = []
+        toc = self.md.coursebook.toc
         for element in root.iter():
             if element.tag not in HEADING_TAGS:
                 continue
@@ -753,16 +756,25 @@ EXTENSION_CONFIGS = {
     },
 }
 
-_local = threading.local()
+_idle = threading.local()
 
 
-def _markdown():
-    """One configured Markdown instance per thread, reset between documents."""
-    md = getattr(_local, "md", None)
+@contextmanager
+def _markdown(context):
+    """A configured Markdown instance holding this call's context, reset before use.
+
+    Building an instance costs about a tenth of an average lesson's render, so each thread
+    keeps one between calls. What a call produces (toc, problems) lives on its context, not
+    on the instance; an instance a call left half-way (it raised) is not reused."""
+    md = getattr(_idle, "md", None)
+    _idle.md = None
     if md is None:
         md = markdown.Markdown(extensions=_extensions(), extension_configs=EXTENSION_CONFIGS)
-        _local.md = md
-    return md.reset()
+    md.reset()
+    md.coursebook = context
+    yield md
+    md.coursebook = None
+    _idle.md = md
 
 
 # Pass 2b: embedded frames -------------------------------------------------------------------
@@ -952,25 +964,20 @@ def render_markdown(
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = _LinePass(first_line)
     source = lines.run(text)
-    md = _markdown()
-    md.coursebook = context = _Context(text, first_line, resolve_link, resolve_image)
+    context = _Context(text, first_line, resolve_link, resolve_image)
     try:
-        body = md.convert(source)
+        with _markdown(context) as md:
+            body = md.convert(source)
     except RecursionError:
         # Python-Markdown recurses once per nesting level; a body nested hundreds deep
         # is shown as it was written rather than failing the import.
-        _local.md = None
         return _as_plain_text(text, first_line)
-    finally:
-        md.coursebook = None
-    toc = [
-        entry for entry in md.coursebook_toc if toc_min_level <= entry["level"] <= toc_max_level
-    ]
+    toc = [entry for entry in context.toc if toc_min_level <= entry["level"] <= toc_max_level]
     embed_hosts = frozenset(host.lower() for host in embed_hosts)
     if IFRAME_START.search(body):
         body = _embeds(body, embed_hosts, context)
     problems = sorted(lines.problems + context.problems, key=lambda problem: problem.line or 0)
-    body = put_checkboxes(sanitise(body, embed_hosts), md.coursebook_checkboxes)
+    body = put_checkboxes(sanitise(body, embed_hosts), context.checkboxes)
     return Rendered(html=body, toc=toc, problems=problems)
 
 

@@ -59,7 +59,7 @@ class _FindTasks(Treeprocessor):
     in a loose list) gets a checkbox token in place of the marker."""
 
     def run(self, root):
-        self.md.coursebook_checkboxes = boxes = _Checkboxes()
+        self.md.coursebook.checkboxes = boxes = _Checkboxes()
         seen = {}
         parents = {}
         for item in root.iter("li"):
@@ -83,7 +83,7 @@ class _LabelTasks(Treeprocessor):
     list), goes into a <label>, which names the checkbox and makes the text tick it."""
 
     def run(self, root):
-        for holder in self.md.coursebook_checkboxes.holders:
+        for holder in self.md.coursebook.checkboxes.holders:
             label = etree.Element("label", {"class": "task-list-item-label"})
             label.text, holder.text = holder.text, None
             for child in list(holder):
@@ -102,8 +102,9 @@ class TaskListExtension(markdown.Extension):
 
 def put_checkboxes(sanitised_html, boxes):
     """The sanitised HTML with this render's tokens turned into checkboxes, read-only
-    (`learners` makes them a learner's own)."""
-    if not boxes.items:
+    (`learners` makes them a learner's own). `boxes` is None when no task list was looked for
+    (an empty body)."""
+    if boxes is None or not boxes.items:
         return sanitised_html
     pattern = re.compile(rf"\[\[task {boxes.nonce} (\d+)\]\]")
 

@@ -126,6 +126,21 @@ def test_saving_a_lesson_renders_it_at_once(editor_client, course):
     assert "Fresh text." in editor_client.get(welcome.get_absolute_url()).content.decode()
 
 
+def test_clearing_a_lessons_text_saves_an_empty_lesson_without_the_last_ones_headings(
+    editor_client, course
+):
+    save_lesson(
+        editor_client, lesson(course, "basics/welcome"), body_markdown="## Secret heading\n"
+    )
+    second = lesson(course, "basics/second-steps")
+    response = save_lesson(editor_client, second, body_markdown="")
+    assert response.status_code == 302
+    second.refresh_from_db()
+    assert (second.body_markdown, second.body_html, second.toc) == ("", "", [])
+    page = editor_client.get(second.get_absolute_url()).content.decode()
+    assert "Secret heading" not in page
+
+
 def test_saving_an_untouched_lesson_keeps_its_text_and_hash(editor_client, course):
     second = lesson(course, "basics/second-steps")
     # Browsers send a textarea's line breaks as CRLF.

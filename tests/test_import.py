@@ -427,3 +427,15 @@ def test_shipped_content_imports_strictly(db):
     assert course.sections.count() >= 6
     assert course.lessons.count() >= 18
     assert course.assets.exists()
+
+
+def test_a_drafts_headings_never_show_on_the_lesson_rendered_after_it(db, client, tmp_path):
+    course = tmp_path / "leaky"
+    write(course / "01-draft.md", "---\ndraft: true\n---\n\n## Secret heading\n\nUnpublished.\n")
+    write(course / "02-empty.md", "---\ntitle: Empty\n---\n")
+    write(course / "03-plain.md", "# Plain\n\nNo headings here.\n")
+    run_import(course)
+    for doc_id in ("empty", "plain"):
+        shown = Lesson.objects.get(course__slug="leaky", doc_id=doc_id)
+        assert shown.toc == []
+        assert "Secret heading" not in client.get(shown.get_absolute_url()).content.decode()

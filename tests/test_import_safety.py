@@ -3,8 +3,10 @@
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from io import StringIO
 from pathlib import Path
 
@@ -244,6 +246,28 @@ def test_failed_import_exits_non_zero_without_a_traceback(tmp_path):
     assert result.returncode == 1
     assert "broken/bad.md:3: invalid YAML" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_lesson_with_only_a_title_imports_as_an_empty_lesson_in_a_fresh_process(tmp_path):
+    only = tmp_path / "titled" / "only.md"
+    only.parent.mkdir()
+    only.write_text("# Only a title\n")
+    database = tmp_path / "fresh.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "DJANGO_DEBUG": "true"}
+    for command in (["migrate", "-v0"], ["import_content", str(only.parent)]):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert "titled: 1 created" in result.stdout
+    assert result.returncode == 0 and result.stderr == ""
+    with closing(sqlite3.connect(database)) as db:
+        stored = db.execute("SELECT title, body_html, toc FROM courses_lesson").fetchall()
+    assert stored == [("Only a title", "", "[]")]
 
 
 def test_missing_path_is_a_command_error(db, tmp_path):

@@ -1,6 +1,7 @@
 """courses.rendering: Docusaurus-flavoured Markdown to safe HTML, a toc and problems.
 Pure tests: no database."""
 
+from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 
 import frontmatter
@@ -61,6 +62,20 @@ def test_footnotes_link_both_ways():
 def test_footnotes_do_not_leak_into_the_next_document():
     render_markdown("Claim[^1].\n\n[^1]: Source.")
     assert "footnote" not in render_markdown("Plain.").html
+
+
+@pytest.mark.parametrize("next_body", ["", "   \n\n", "Plain text, no heading."])
+def test_one_renderer_reused_across_lessons_shows_no_headings_of_the_last(next_body):
+    render_markdown("## Secret heading\n\n- [ ] Secret task\n\nDraft text.")
+    rendered = render_markdown(next_body)
+    assert rendered.toc == []
+    assert "Secret" not in rendered.html
+
+
+def test_an_empty_body_renders_as_an_empty_lesson_even_as_a_threads_first_render():
+    with ThreadPoolExecutor(1) as fresh_thread:
+        rendered = fresh_thread.submit(render_markdown, "").result()
+    assert rendered == Rendered(html="", toc=[], problems=[])
 
 
 def test_task_list_items_are_read_only_checkboxes_labelled_by_their_text():
