@@ -946,6 +946,29 @@ def sanitise(markup, embed_hosts=frozenset()):
     return _cleaner.clean(markup)
 
 
+# Bidi controls ------------------------------------------------------------------------------
+
+# Embedding, override and isolate controls and the invisible direction marks. In a URL or a
+# link's text they only serve to disguise where it leads (`invoice\u202egpj.exe` shows as
+# "invoiceexe.jpg").
+BIDI_CONTROLS = dict.fromkeys(
+    [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
+LINK_OR_IMAGE = re.compile(r"<a\b[^>]*>.*?</a>|<(?:img|iframe)\b[^>]*>", re.DOTALL)
+
+
+def strip_bidi_controls(text):
+    """The text without bidi control characters: for titles, labels and URL parts."""
+    return text.translate(BIDI_CONTROLS)
+
+
+def _strip_bidi_controls_from_links(markup):
+    """Links (URL, title and text), image and frame tags without bidi controls, however
+    they were written (Markdown, HTML, entities). `markup` is sanitised, so every tag is
+    well formed and every <a> closed, and text outside links keeps its direction marks."""
+    return LINK_OR_IMAGE.sub(lambda match: strip_bidi_controls(match[0]), markup)
+
+
 # The function -------------------------------------------------------------------------------
 
 
@@ -977,8 +1000,8 @@ def render_markdown(
     if IFRAME_START.search(body):
         body = _embeds(body, embed_hosts, context)
     problems = sorted(lines.problems + context.problems, key=lambda problem: problem.line or 0)
-    body = put_checkboxes(sanitise(body, embed_hosts), context.checkboxes)
-    return Rendered(html=body, toc=toc, problems=problems)
+    markup = _strip_bidi_controls_from_links(sanitise(body, embed_hosts))
+    return Rendered(html=put_checkboxes(markup, context.checkboxes), toc=toc, problems=problems)
 
 
 def _as_plain_text(text, first_line):

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import frontmatter
 import pytest
 
-from courses.rendering import Problem, Rendered, render_markdown
+from courses.rendering import Problem, Rendered, render_markdown, strip_bidi_controls
 from courses.tasklists import task_items
 from tests.conftest import SEED_LESSON, needs_seed_lesson
 
@@ -477,6 +477,44 @@ def test_external_images_are_untouched():
 def test_without_resolvers_relative_links_are_left_as_written():
     html = render_markdown("[x](./x.md)").html
     assert elements(html, "a") == [{"href": "./x.md"}]
+
+
+RLO = "\u202e"  # right-to-left override: "invoice\u202egpj.exe" shows as "invoiceexe.jpg"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        f"[invoice{RLO}gpj.exe](https://example.com/invoice{RLO}gpj.exe)",
+        f'<a href="https://example.com/invoice{RLO}gpj.exe">invoice{RLO}gpj.exe</a>',
+        '<a href="https://example.com/invoice&#x202E;gpj.exe">invoice&#x202e;gpj.exe</a>',
+    ],
+)
+def test_bidi_controls_are_removed_from_link_urls_and_text(source):
+    html = render_markdown(source).html
+    assert elements(html, "a")[0]["href"] == "https://example.com/invoicegpj.exe"
+    assert ">invoicegpj.exe</a>" in html
+
+
+def test_bidi_controls_are_removed_from_image_urls_and_alt_text():
+    html = render_markdown(f"![photo{RLO}gpj](https://example.com/a\u2066b.png)").html
+    assert elements(html, "img") == [{"alt": "photogpj", "src": "https://example.com/ab.png"}]
+
+
+def test_direction_marks_in_ordinary_text_are_kept():
+    assert "\u200f" in render_markdown("Hebrew text \u200f[a link](https://example.com)").html
+
+
+@pytest.mark.parametrize(
+    "control", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067",
+                "\u2068", "\u2069", "\u200e", "\u200f", "\u061c"],
+)  # fmt: skip
+def test_strip_bidi_controls_removes_every_direction_control(control):
+    assert strip_bidi_controls(f"invoice{control}gpj.exe") == "invoicegpj.exe"
+
+
+def test_strip_bidi_controls_keeps_right_to_left_letters():
+    assert strip_bidi_controls("שלום عربي") == "שלום عربي"
 
 
 # The customer's lesson -----------------------------------------------------------------------
