@@ -207,6 +207,10 @@ EMBED_HOSTS = envhosts(
     "www.youtube.com,youtube.com,www.youtube-nocookie.com,youtube-nocookie.com,player.vimeo.com",
 )
 CONTENT_DIR = BASE_DIR / "content"
+# Seconds one lesson may take to render (at import and on an admin save) before it is refused.
+RENDER_TIME_LIMIT = envint("COURSEBOOK_RENDER_TIME_LIMIT", 5)
+if RENDER_TIME_LIMIT < 1:
+    raise ImproperlyConfigured("Set COURSEBOOK_RENDER_TIME_LIMIT to 1 second or more.")
 
 # Login throttling (django-axes): the counts live in the database, so every app server
 # behind a load balancer sees the same failures.

@@ -1,10 +1,11 @@
 """Staff editing of courses, sections and lessons.
 
-Every save goes through the importer's own functions (render_lesson,
+Every save goes through the importer's own functions (render_edits,
 recompute_reading_order, revert_lesson), so a lesson edited here renders, links and
 orders exactly as an imported one does, and a re-import knows to leave it alone.
 """
 
+import copy
 import re
 from contextlib import contextmanager
 
@@ -20,8 +21,10 @@ from django.utils import timezone
 from courses.importing import (
     ContentError,
     recompute_reading_order,
-    render_lesson,
+    render_edit,
+    render_edits,
     revert_lesson,
+    store_body,
 )
 from courses.importing.switch import delete_bodies
 from courses.models import Asset, Course, Lesson, Section
@@ -37,15 +40,30 @@ def bump_content_version(course_ids):
     Course.objects.filter(pk__in=course_ids).update(content_version=F("content_version") + 1)
 
 
-def rerender_lessons_linking_to(course, old_url):
+def rerender(request, course, lessons):
+    """Render lessons again as the importer does and store their bodies. A lesson whose
+    rendering runs over the time limit keeps what it had, with a warning."""
+    for lesson in lessons:
+        lesson.course = course
+    edits = [(lesson, lesson.body.markdown) for lesson in lessons]
+    for lesson, rendered in render_edits(course, edits):
+        if rendered is None:
+            messages.warning(
+                request, f"“{lesson}” was left as it was: it took too long to render again."
+            )
+        else:
+            store_body(lesson, lesson.body.markdown, rendered.html, rendered.toc)
+
+
+def rerender_lessons_linking_to(request, course, old_url):
     """Re-render the lessons whose stored HTML links to a URL that just changed, so
     their links follow the lesson to its new URL. Returns how many there were."""
     linking = list(
-        course.lessons.filter(body__html__contains=f'href="{old_url}').select_related("body")
+        course.lessons.filter(body__html__contains=f'href="{old_url}').select_related(
+            "body", "section"
+        )
     )
-    for lesson in linking:
-        lesson.course = course
-        render_lesson(lesson, lesson.body.markdown)
+    rerender(request, course, linking)
     return len(linking)
 
 
@@ -146,9 +164,7 @@ class CourseAdmin(EditedInAdmin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if change and "slug" in form.changed_data:
             # Every lesson URL changed, and so did every link between lessons.
-            for lesson in obj.lessons.select_related("body"):
-                lesson.course = obj
-                render_lesson(lesson, lesson.body.markdown)
+            rerender(request, obj, list(obj.lessons.select_related("body", "section")))
 
     def save_formset(self, request, form, formset, change):
         save_as_edited(formset)
@@ -313,7 +329,28 @@ class LessonForm(forms.ModelForm):
             self.add_error("section", f"Choose a section of {course}.")
         if path:
             self.check_path_is_free(course, path)
+        if not self.errors and (self.instance.pk is None or self.has_changed()):
+            self.check_it_renders(course, cleaned)
         return cleaned
+
+    rendered = None  # the text's Rendered, once clean() has rendered it
+
+    def check_it_renders(self, course, cleaned):
+        """Render the text as LessonAdmin.save_model will store it (the links it resolves are
+        read from the database as it is before the save), so that a text taking longer than
+        the time limit is refused here, with nothing saved."""
+        lesson = copy.copy(self.instance)
+        lesson.course = course
+        lesson.section = cleaned.get("section")
+        lesson.path = cleaned.get("path", lesson.path)
+        lesson.meta = cleaned.get("meta") or {}
+        try:
+            self.rendered = render_edit(lesson, cleaned.get("markdown", ""))
+        except ContentError as error:
+            self.add_error(
+                "markdown",
+                f"Not saved: {error.errors[0]}. Shorten the text or split it over lessons.",
+            )
 
     def check_path_is_free(self, course, path):
         others = Lesson.objects.filter(course=course).exclude(pk=self.instance.pk)
@@ -421,13 +458,14 @@ class LessonAdmin(EditedInAdmin, admin.ModelAdmin):
         if change and "path" in form.changed_data:
             old_url = reverse("courses:lesson", args=[obj.course.slug, form.initial["path"]])
         obj.edited_in_admin = True
-        rendered = render_lesson(obj, form.cleaned_data["markdown"])
+        rendered = form.rendered
+        store_body(obj, form.cleaned_data["markdown"], rendered.html, rendered.toc)
         super().save_model(request, obj, form, change)
         if not change or {"position", "section"} & set(form.changed_data):
             recompute_reading_order(obj.course)
         show_problems(request, obj, [describe_problem(problem) for problem in rendered.problems])
         if old_url:
-            relinked = rerender_lessons_linking_to(obj.course, old_url)
+            relinked = rerender_lessons_linking_to(request, obj.course, old_url)
             if relinked:
                 messages.info(
                     request,
@@ -494,7 +532,7 @@ class LessonAdmin(EditedInAdmin, admin.ModelAdmin):
                     continue
                 show_problems(request, lesson, problems)
                 if lesson.get_absolute_url() != old_url:
-                    rerender_lessons_linking_to(lesson.course, old_url)
+                    rerender_lessons_linking_to(request, lesson.course, old_url)
                 reverted += 1
             courses = {lesson.course_id: lesson.course for lesson in lessons}
             for course in courses.values():

@@ -1,10 +1,13 @@
 import os
+import re
+import sys
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
 
+from courses import rendering
 from learners.models import User
 
 PASSWORD = "correct-horse-battery-staple"
@@ -24,6 +27,24 @@ def plain_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def stalling_renderer(settings, monkeypatch):
+    """Rendering stalls inside one C call (a regular expression backtracking for ever) on
+    any text containing STALL, and the time limit is one second. Worker processes are
+    forked, so they render with this renderer too."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the render time limit needs worker processes (Linux)")
+    settings.RENDER_TIME_LIMIT = 1
+    real_render = rendering.render_markdown
+
+    def render_or_stall(text, **options):
+        if "STALL" in text:
+            re.match(r"(a+)+$", "a" * 64 + "!")
+        return real_render(text, **options)
+
+    monkeypatch.setattr(rendering, "render_markdown", render_or_stall)
 
 
 @pytest.fixture(autouse=True)

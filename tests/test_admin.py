@@ -141,6 +141,29 @@ def test_clearing_a_lessons_text_saves_an_empty_lesson_without_the_last_ones_hea
     assert "Secret heading" not in page
 
 
+def test_a_text_over_the_render_time_limit_is_a_form_error_and_nothing_is_saved(
+    editor_client, course, stalling_renderer
+):
+    welcome = lesson(course, "basics/welcome")
+    version = course.content_version
+    response = save_lesson(editor_client, welcome, title="Renamed", body_markdown="STALL\n")
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["body_markdown"]
+    assert errors == [
+        "Not saved: rendering stopped because it took more than 1 s. "
+        "Shorten the text or split it over lessons."
+    ]
+    saved = lesson(course, "basics/welcome")
+    assert (saved.title, saved.body_markdown, saved.body_html) == (
+        welcome.title,
+        welcome.body_markdown,
+        welcome.body_html,
+    )
+    assert not saved.edited_in_admin
+    course.refresh_from_db()
+    assert course.content_version == version
+
+
 def test_saving_an_untouched_lesson_keeps_its_text_and_hash(editor_client, course):
     second = lesson(course, "basics/second-steps")
     # Browsers send a textarea's line breaks as CRLF.

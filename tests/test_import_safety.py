@@ -169,6 +169,18 @@ def test_a_link_out_of_the_course_is_a_broken_link_not_a_refusal(course):
     ]
 
 
+def test_a_lesson_over_the_render_time_limit_is_one_line_naming_it_and_changes_nothing(
+    course, stalling_renderer
+):
+    (course / "02-middle" / "stuck.md").write_text("# Stuck\n\nSTALL\n")
+    (course / "welcome.md").write_text("---\ntitle: Welcome back\n---\n\nChanged too.\n")
+    before = snapshot()
+    assert import_errors(course) == [
+        "basics/02-middle/stuck.md: refused: rendering stopped because it took more than 1 s"
+    ]
+    assert before == snapshot()
+
+
 def test_every_problem_in_a_course_is_listed_at_once(course):
     (course / "bad-utf8.md").write_bytes(b"\xff\n")
     (course / "bomb.md").write_text(ALIAS_BOMB)

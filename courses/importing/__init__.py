@@ -25,7 +25,14 @@ import dataclasses
 
 from django.db import DatabaseError
 
-from courses.importing.admin_edits import recompute_reading_order, render_lesson, revert_lesson
+from courses.importing.admin_edits import (
+    recompute_reading_order,
+    render_edit,
+    render_edits,
+    render_lesson,
+    revert_lesson,
+    store_body,
+)
 from courses.importing.pages import add_generated_indexes
 from courses.importing.report import ContentError, CourseReport
 from courses.importing.sidebars import apply_sidebar
@@ -41,8 +48,11 @@ __all__ = [
     "read_course",
     "read_course_folder",
     "recompute_reading_order",
+    "render_edit",
+    "render_edits",
     "render_lesson",
     "revert_lesson",
+    "store_body",
     "sync_course",
 ]
 

@@ -2,8 +2,10 @@
 to its file, renumber the reading order after a move."""
 
 import posixpath
+from functools import partial
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -11,28 +13,69 @@ from django.utils import timezone
 from courses.importing.links import LinkMap, docusaurus_url
 from courses.importing.order import assign_reading_order
 from courses.importing.plan import lesson_values, set_changed
-from courses.importing.render_jobs import render_body, render_key, render_source, toc_levels_of
+from courses.importing.render_jobs import (
+    render_all,
+    render_body,
+    render_key,
+    toc_levels_of,
+    warm_up_renderer,
+)
 from courses.importing.report import ContentError
 from courses.importing.switch import BATCH_SIZE
 from courses.importing.sync import attach
 from courses.importing.tree import read_lesson_file
+from courses.importing.workers import Stopped, run_jobs
 from courses.models import Course, Lesson, LessonBody, Section
 
 
-def render_lesson(lesson, markdown):
-    """Render `markdown` (as edited in the admin) into the lesson's body, resolving relative
-    links through the course's lessons in the database, from the lesson's file (or, for a
-    lesson made in the admin, its doc id). Saves the body (a new one for a new lesson); the
-    caller saves the lesson. The returned Rendered lists problems to show the editor."""
-    section_path = lesson.section.path if lesson.section_id else None
-    rendered, _ = render_body(
-        markdown,
-        base_dir=posixpath.dirname(lesson.source_path or lesson.doc_id),
-        page_url=docusaurus_url(lesson.path, section_path),
-        links=LinkMap.from_database(lesson.course),
-        toc_levels=toc_levels_of(lesson.meta or {}),
+def render_edits(course, edits):
+    """Render each (lesson, markdown) edit as the importer would render the lesson's file,
+    resolving relative links through the course's lessons in the database, from the
+    lesson's file (or, for a lesson made in the admin, its doc id). Each renders in a worker
+    process; yields each lesson with its Rendered (problems to show the editor), or with None
+    when rendering took more than RENDER_TIME_LIMIT seconds. Stores nothing."""
+    edits = list(edits)
+    jobs = []
+    for lesson, markdown in edits:
+        section_path = lesson.section.path if lesson.section_id else None
+        base_dir = posixpath.dirname(lesson.source_path or lesson.doc_id)
+        page_url = docusaurus_url(lesson.path, section_path)
+        jobs.append((markdown, base_dir, page_url, toc_levels_of(lesson.meta or {})))
+    warm_up_renderer()
+    outcomes = run_jobs(
+        partial(_render_edit, LinkMap.from_database(course)),
+        jobs,
+        workers=1,
+        time_limit=settings.RENDER_TIME_LIMIT,
     )
+    for (lesson, _), outcome in zip(edits, outcomes, strict=True):
+        yield lesson, None if isinstance(outcome, Stopped) else outcome
+
+
+def render_edit(lesson, markdown):
+    """The Rendered of one edit (see render_edits); ContentError when it took too long."""
+    [(_, rendered)] = render_edits(lesson.course, [(lesson, markdown)])
+    if rendered is None:
+        limit = settings.RENDER_TIME_LIMIT
+        raise ContentError([f"rendering stopped because it took more than {limit} s"])
+    return rendered
+
+
+def render_lesson(lesson, markdown):
+    """Render `markdown` (as edited in the admin) into the lesson's body (render_edit) and
+    save the body (a new one for a new lesson); the caller saves the lesson. The returned
+    Rendered lists problems to show the editor. ContentError, and nothing saved, when
+    rendering took too long."""
+    rendered = render_edit(lesson, markdown)
     store_body(lesson, markdown, rendered.html, rendered.toc)
+    return rendered
+
+
+def _render_edit(links, job):
+    markdown, base_dir, page_url, toc_levels = job
+    rendered, _ = render_body(
+        markdown, base_dir=base_dir, page_url=page_url, links=links, toc_levels=toc_levels
+    )
     return rendered
 
 
@@ -72,7 +115,7 @@ def revert_lesson(lesson):
     if taken.exists():
         raise ContentError([f"{where}: URL path {source.path!r} is taken by another lesson"])
     links = LinkMap.from_database(course)
-    render = render_source(source, links, render_key(source, links), where)
+    [render] = render_all([(source, render_key(source, links), where)], links)
     if render.errors:
         raise ContentError(render.errors)
     set_changed(lesson, lesson_values(source))

@@ -1,16 +1,13 @@
 """Rendering lessons for an import: what decides a lesson's stored HTML (its render key),
-one lesson's render with its problems as report lines, and many lessons shared out over
-worker processes."""
+one lesson's render with its problems as report lines, and many lessons rendered in worker
+processes with a time limit each."""
 
 import hashlib
 import json
-import multiprocessing
 import os
 import posixpath
-import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from importlib.metadata import version
 from pathlib import Path
 
@@ -19,6 +16,7 @@ from django.conf import settings
 from courses import rendering, search
 from courses.importing.links import Resolver, docusaurus_url
 from courses.importing.tree import split_leading_title
+from courses.importing.workers import Stopped, run_jobs
 from courses.models import content_hash
 
 
@@ -110,45 +108,40 @@ def render_source(lesson, links, key, where):
     return result
 
 
-# From this many lessons to render, rendering is spread over worker processes (on Linux, where
-# they fork), each taking chunks of this many lessons at a time.
+def _refused(key, where, stopped):
+    """The Render of a lesson whose rendering was stopped: one error line naming its file."""
+    message = f"{where}: refused: rendering stopped because {stopped.reason}"
+    return Render(key, "", [], "", "", [], [], [message])
+
+
+# From this many lessons to render, rendering is shared out to one worker process per core.
 PARALLEL_RENDER_FROM = 64
-PARALLEL_RENDER_CHUNK = 16
 
 
 def render_all(jobs, links):
-    """The Render of each (lesson, render key, where) job, in order. Rendering is most of
-    an import's time, so a large batch is shared out to one worker process per CPU core."""
-    workers = _render_workers(len(jobs))
-    if workers < 2:
-        for lesson, key, where in jobs:
-            yield render_source(lesson, links, key, where)
-        return
-    # Forked workers start with every module already imported, so they cost milliseconds.
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_set_worker_links, initargs=(links,)
-    ) as pool:
-        yield from pool.map(_render_job, jobs, chunksize=PARALLEL_RENDER_CHUNK)
+    """The Render of each (lesson, render key, where) job, in order. Each lesson renders in
+    a worker process (one per CPU core for a large batch, rendering being most of an
+    import's time), which is stopped after RENDER_TIME_LIMIT seconds: that lesson is refused
+    and the others go on."""
+    outcomes = run_jobs(
+        partial(_render_job, links),
+        jobs,
+        workers=_render_workers(len(jobs)),
+        time_limit=settings.RENDER_TIME_LIMIT,
+    )
+    for (_, key, where), outcome in zip(jobs, outcomes, strict=True):
+        yield _refused(key, where, outcome) if isinstance(outcome, Stopped) else outcome
 
 
 def _render_workers(lesson_count):
-    if lesson_count < PARALLEL_RENDER_FROM or not sys.platform.startswith("linux"):
+    if lesson_count < PARALLEL_RENDER_FROM or not hasattr(os, "sched_getaffinity"):
         return 1
-    return min(len(os.sched_getaffinity(0)), lesson_count // PARALLEL_RENDER_CHUNK)
+    return min(len(os.sched_getaffinity(0)), lesson_count // 16)
 
 
-_worker_links = None
-
-
-def _set_worker_links(links):
-    global _worker_links  # one course's links, kept by each worker process
-    _worker_links = links
-
-
-def _render_job(job):
+def _render_job(links, job):
     lesson, key, where = job
-    return render_source(lesson, _worker_links, key, where)
+    return render_source(lesson, links, key, where)
 
 
 # The renderer says "broken link: <target>" and "image not found: <target>".
