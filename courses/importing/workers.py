@@ -68,10 +68,13 @@ class _Worker:
         self.connection.send(job)
         self.job = (index, time.monotonic() + time_limit)
 
-    def stop(self):
+    def stop(self, wait=True):
+        """Kill it. Not waiting leaves the kernel to free its memory while this process goes
+        on; multiprocessing collects its exit status later."""
         if self.alive:
             self.process.kill()
-            self.process.join()
+            if wait:
+                self.process.join()
             self.connection.close()
             self.alive = False
 
@@ -109,7 +112,7 @@ def run_jobs(function, jobs, *, workers, time_limit):
             yield outcome
     finally:
         for worker in pool:  # an idle worker has nothing to finish
-            worker.stop()
+            worker.stop(wait=False)
 
 
 def _wait_for_results(pool, done, time_limit):
