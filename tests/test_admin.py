@@ -129,14 +129,12 @@ def test_saving_a_lesson_renders_it_at_once(editor_client, course):
 def test_clearing_a_lessons_text_saves_an_empty_lesson_without_the_last_ones_headings(
     editor_client, course
 ):
-    save_lesson(
-        editor_client, lesson(course, "basics/welcome"), body_markdown="## Secret heading\n"
-    )
+    save_lesson(editor_client, lesson(course, "basics/welcome"), markdown="## Secret heading\n")
     second = lesson(course, "basics/second-steps")
-    response = save_lesson(editor_client, second, body_markdown="")
+    response = save_lesson(editor_client, second, markdown="")
     assert response.status_code == 302
     second.refresh_from_db()
-    assert (second.body_markdown, second.body_html, second.toc) == ("", "", [])
+    assert (second.body.markdown, second.body.html, second.body.toc) == ("", "", [])
     page = editor_client.get(second.get_absolute_url()).content.decode()
     assert "Secret heading" not in page
 
@@ -146,18 +144,17 @@ def test_a_text_over_the_render_time_limit_is_a_form_error_and_nothing_is_saved(
 ):
     welcome = lesson(course, "basics/welcome")
     version = course.content_version
-    response = save_lesson(editor_client, welcome, title="Renamed", body_markdown="STALL\n")
+    response = save_lesson(editor_client, welcome, title="Renamed", markdown="STALL\n")
     assert response.status_code == 200
-    errors = response.context["adminform"].form.errors["body_markdown"]
-    assert errors == [
+    assert response.context["adminform"].form.errors["markdown"] == [
         "Not saved: rendering stopped because it took more than 1 s. "
         "Shorten the text or split it over lessons."
     ]
     saved = lesson(course, "basics/welcome")
-    assert (saved.title, saved.body_markdown, saved.body_html) == (
+    assert (saved.title, saved.body.markdown, saved.body.html) == (
         welcome.title,
-        welcome.body_markdown,
-        welcome.body_html,
+        welcome.body.markdown,
+        welcome.body.html,
     )
     assert not saved.edited_in_admin
     course.refresh_from_db()

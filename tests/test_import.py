@@ -437,5 +437,5 @@ def test_a_drafts_headings_never_show_on_the_lesson_rendered_after_it(db, client
     run_import(course)
     for doc_id in ("empty", "plain"):
         shown = Lesson.objects.get(course__slug="leaky", doc_id=doc_id)
-        assert shown.toc == []
+        assert shown.body.toc == []
         assert "Secret heading" not in client.get(shown.get_absolute_url()).content.decode()

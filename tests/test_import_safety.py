@@ -278,7 +278,10 @@ def test_a_lesson_with_only_a_title_imports_as_an_empty_lesson_in_a_fresh_proces
     assert "titled: 1 created" in result.stdout
     assert result.returncode == 0 and result.stderr == ""
     with closing(sqlite3.connect(database)) as db:
-        stored = db.execute("SELECT title, body_html, toc FROM courses_lesson").fetchall()
+        stored = db.execute(
+            "SELECT lesson.title, body.html, body.toc FROM courses_lesson AS lesson"
+            " JOIN courses_lessonbody AS body ON body.id = lesson.body_id"
+        ).fetchall()
     assert stored == [("Only a title", "", "[]")]
 
 
