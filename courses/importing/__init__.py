@@ -98,6 +98,9 @@ def import_content(
             reports.append(CourseReport(slug, str(folder), dry_run, errors=[error]))
             continue
         folders_by_slug[slug] = folder
+        if hint := _one_course_hint(course):
+            reports.append(CourseReport(slug, str(folder), dry_run, errors=hint))
+            continue
         try:
             report = sync_course(
                 read_course_folder(course),
@@ -110,7 +113,6 @@ def import_content(
             )
         except ContentError as error:
             report = CourseReport(slug, str(folder), dry_run, errors=error.errors)
-            report.errors += _one_course_hint(course)
         except DatabaseError as error:
             message = (
                 f"{folder.name}: the database refused the import ({error}); "
@@ -122,8 +124,9 @@ def import_content(
 
 
 def _one_course_hint(course):
-    """For a course that failed in a folder of courses whose folders link into each other:
-    the hint that the folder is most likely one course."""
+    """For a course in a folder of courses whose folders link into each other: the error
+    saying the folder is most likely one course (imported apart, every such link would be
+    broken)."""
     sibling = linked_sibling(course)
     if sibling is None:
         return []
