@@ -329,3 +329,16 @@ def test_one_bad_course_does_not_stop_the_others(db, tmp_path):
         call_command("import_content", str(tmp_path), stdout=StringIO(), stderr=err)
     assert Course.objects.filter(slug="basics").exists()
     assert not Course.objects.filter(slug="broken").exists()
+
+
+def test_bidi_controls_never_reach_titles_labels_or_urls(course):
+    (course / "invoice\u202egpj.exe.md").write_text(
+        "---\ntitle: Pay \u202eyrgna\u202c now\nsidebar_label: \u2066Label\u2069\n---\n\nText.\n"
+    )
+    call_command("import_content", str(course), stdout=StringIO())
+    lesson = Lesson.objects.get(doc_id="invoicegpj.exe")
+    assert (lesson.path, lesson.title, lesson.sidebar_label) == (
+        "invoicegpj.exe",
+        "Pay yrgna now",
+        "Label",
+    )

@@ -10,6 +10,8 @@ import re
 import frontmatter
 import yaml
 
+from courses.rendering import strip_bidi_controls
+
 FRONTMATTER_FIELDS = {
     "title",
     "description",
@@ -126,8 +128,10 @@ def _is_number(value):
 
 
 def clean_text(text):
-    """PostgreSQL text cannot hold NUL characters; YAML can spell them (\\0)."""
-    return text.replace("\x00", "")
+    """Text from frontmatter and `_category_` files without NUL characters (PostgreSQL text
+    cannot hold them; YAML can spell them, \\0) or bidi controls (which could make a title
+    or a URL read as something else: `invoice` + U+202E + `gpj.exe`)."""
+    return strip_bidi_controls(text.replace("\x00", ""))
 
 
 def json_safe(value):
