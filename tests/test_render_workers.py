@@ -34,6 +34,16 @@ def fail_on(job):
     return job
 
 
+def own_priority(job):
+    return os.getpriority(os.PRIO_PROCESS, 0)
+
+
+def test_workers_run_at_the_priority_they_are_given():
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    [theirs] = run_jobs(own_priority, ["job"], workers=1, time_limit=30, niceness=10)
+    assert theirs == min(mine + 10, 19)
+
+
 def test_results_come_back_in_the_order_of_the_jobs():
     jobs = [f"job {n}" for n in range(40)]
     assert list(run_jobs(str.upper, jobs, workers=2, time_limit=30)) == [j.upper() for j in jobs]

@@ -116,6 +116,9 @@ def _refused(key, where, stopped):
 
 # From this many lessons to render, rendering is shared out to one worker process per core.
 PARALLEL_RENDER_FROM = 64
+# An import renders on every core of a machine that also serves learners: its renders give way
+# to their requests (the import's own writes, kept short, run at normal priority).
+RENDER_NICENESS = 10
 
 
 # Workers are forked from this process, so what it has imported and built they start with.
@@ -156,6 +159,7 @@ def render_all(jobs, links):
         jobs,
         workers=_render_workers(len(jobs)),
         time_limit=settings.RENDER_TIME_LIMIT,
+        niceness=RENDER_NICENESS,
     )
     for (_, key, where), outcome in zip(jobs, outcomes, strict=True):
         yield _refused(key, where, outcome) if isinstance(outcome, Stopped) else outcome

@@ -41,8 +41,9 @@ def end_with_parent(parent_pid):
         os._exit(1)
 
 
-def _serve(function, connection, parent_pid):
+def _serve(function, connection, parent_pid, niceness):
     end_with_parent(parent_pid)
+    os.nice(niceness)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     while True:
         job = connection.recv()
@@ -54,10 +55,10 @@ def _serve(function, connection, parent_pid):
 
 
 class _Worker:
-    def __init__(self, context, function):
+    def __init__(self, context, function, niceness):
         self.connection, child_end = context.Pipe()
         self.process = context.Process(
-            target=_serve, args=(function, child_end, os.getpid()), daemon=True
+            target=_serve, args=(function, child_end, os.getpid(), niceness), daemon=True
         )
         self.process.start()
         child_end.close()
@@ -79,10 +80,11 @@ class _Worker:
             self.alive = False
 
 
-def run_jobs(function, jobs, *, workers, time_limit):
+def run_jobs(function, jobs, *, workers, time_limit, niceness=0):
     """`function(job)` for each of `jobs`, in order, each run in one of `workers` forked
-    processes. A job still running after `time_limit` seconds is stopped: its place in the
-    results holds a Stopped. A job that raised raises JobError here.
+    processes, `niceness` lower in priority than this one. A job still running after
+    `time_limit` seconds is stopped: its place in the results holds a Stopped. A job that
+    raised raises JobError here.
 
     Outside Linux the jobs run in this process, one after the other and without a limit."""
     if not sys.platform.startswith("linux"):
@@ -95,7 +97,7 @@ def run_jobs(function, jobs, *, workers, time_limit):
     pool = []
     try:
         for _ in range(min(workers, len(jobs))):
-            pool.append(_Worker(context, function))
+            pool.append(_Worker(context, function, niceness))
         for worker in pool:
             worker.give(*waiting.popleft(), time_limit)
         for index in range(len(jobs)):
@@ -103,7 +105,7 @@ def run_jobs(function, jobs, *, workers, time_limit):
                 _wait_for_results(pool, done, time_limit)
                 for position, worker in enumerate(pool):
                     if not worker.alive and waiting:
-                        pool[position] = worker = _Worker(context, function)
+                        pool[position] = worker = _Worker(context, function, niceness)
                     if worker.job is None and waiting:
                         worker.give(*waiting.popleft(), time_limit)
             outcome = done.pop(index)
