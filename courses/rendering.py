@@ -4,7 +4,7 @@
 it is given, and every problem found (broken links, MDX that cannot be shown) is returned
 with its file line instead of raised.
 
-The work happens in three passes:
+The work happens in four passes:
 
 1. a line pass over the source that rewrites what Python-Markdown cannot read as is:
    Docusaurus admonitions (`:::tip Title` ... `:::`) become pymdownx blocks, code-fence
@@ -16,9 +16,11 @@ The work happens in three passes:
    then iframes: kept from the allowed video hosts, links to their source otherwise;
 3. nh3 with an allow-list, so whatever the author wrote, no script can reach the page;
    only then do task lists get their checkboxes (`courses.tasklists`).
+4. code blocks and tables get the markup that lets them scroll sideways, reachable by keyboard.
 """
 
 import bisect
+import functools
 import html
 import math
 import re
@@ -40,7 +42,10 @@ from markdown.inlinepatterns import SimpleTagInlineProcessor
 from markdown.preprocessors import HtmlBlockPreprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
+from pygments.lexers import get_lexer_by_name
+from pygments.lexers.special import TextLexer
 from pygments.style import Style
+from pygments.util import ClassNotFound
 from pymdownx.blocks import BlocksExtension
 from pymdownx.blocks.admonition import Admonition
 from pymdownx.blocks.block import Block
@@ -599,8 +604,7 @@ class _LinkResolver(Treeprocessor):
             return  # an anchor or query on this page, or nothing to resolve with
         url = context.resolve_link(path)
         if url is None:
-            element.attrib.pop("href")
-            element.set("class", "broken-link")
+            _show_as_text(element)
             context.problem(href, f"broken link: {path}", "broken_link")
         else:
             element.set("href", url + question + query + (f"#{anchor}" if anchor else ""))
@@ -615,6 +619,14 @@ class _LinkResolver(Treeprocessor):
             context.problem(src, f"image not found: {src}", "warning")
         else:
             element.set("src", url)
+
+
+def _show_as_text(link):
+    """A broken link reads as the text around it: learners get nothing to click that goes
+    nowhere; staff see it in the import report and the admin's warnings."""
+    link.tag = "span"
+    link.attrib.clear()
+    link.set("class", "broken-link")
 
 
 LINK_TARGET_OPENERS = ("(", "<", ":", "=", '"', "'")
@@ -686,10 +698,7 @@ class _Headings(Treeprocessor):
             title = html.unescape(strip_tags(render_inner_html(remove_fnrefs(element), self.md)))
             anchor = explicit or self.unique(_slug(title, "-") or "heading", taken, counts)
             element.set("id", anchor)
-            permalink = etree.SubElement(element, "a", {"class": "headerlink"})
-            permalink.set("href", f"#{anchor}")
-            permalink.set("title", "Link to this heading")
-            permalink.text = "#"
+            _add_permalink(element, anchor, title)
             toc.append({"id": anchor, "title": title, "level": int(element.tag[1])})
 
     @staticmethod
@@ -717,12 +726,32 @@ class _Headings(Treeprocessor):
         return candidate
 
 
+def _add_permalink(heading, anchor, title):
+    """The "#" after a heading, named for screen readers as Docusaurus names it."""
+    name = f"Direct link to {title}"
+    permalink = etree.SubElement(heading, "a", {"class": "headerlink", "href": f"#{anchor}"})
+    permalink.set("aria-label", name)
+    permalink.set("title", name)
+    permalink.text = "#"
+
+
+class _EmptyHeaderCells(Treeprocessor):
+    """A table's empty header cell (the corner of `| | A | B |`) becomes a plain cell: a
+    header that names nothing is noise to a screen reader."""
+
+    def run(self, root):
+        for cell in root.iter("th"):
+            if not (cell.text or "").strip() and not len(cell):
+                cell.tag = "td"
+
+
 class _CoursebookExtension(markdown.Extension):
     """Heading ids and the toc, link resolution, and GitHub-flavoured ~~strikethrough~~."""
 
     def extendMarkdown(self, md):
         md.treeprocessors.register(_Headings(md), "coursebook_headings", 5)
         md.treeprocessors.register(_LinkResolver(md), "coursebook_links", 1)
+        md.treeprocessors.register(_EmptyHeaderCells(md), "coursebook_empty_headers", 1)
         strikethrough = SimpleTagInlineProcessor(r"(~~)(?=\S)(.+?)(?<=\S)~~", "del")
         md.inlinePatterns.register(strikethrough, "strikethrough", 65)
 
@@ -876,6 +905,9 @@ EXTENSION_CONFIGS = {
         "guess_lang": False,
         "pygments_lang_class": True,
         "pygments_style": _ClassesOnlyStyle,
+        # Line numbers drawn by CSS from data-linenos: one <pre> per block, and copying the
+        # code copies no numbers.
+        "linenums_style": "pymdownx-inline",
     },
 }
 
@@ -1014,9 +1046,10 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "title", "lang", "dir"},
-    "a": {"href", "rel"},
+    "a": {"href", "rel", "aria-label"},
     "img": {"src", "alt", "width", "height", "loading"},
     "ol": {"start", "reversed"},
+    "span": {"data-linenos"},
     "li": {"value"},
     "td": {"align", "colspan", "rowspan"},
     "th": {"align", "colspan", "rowspan", "scope"},
@@ -1092,6 +1125,60 @@ def _strip_bidi_controls_from_links(markup):
     return LINK_OR_IMAGE.sub(lambda match: strip_bidi_controls(match[0]), markup)
 
 
+# Pass 4: code blocks and tables that scroll ---------------------------------------------------
+#
+# Run on the sanitised HTML, so that the sanitiser need not let authors write tabindex or role:
+# what is added here is fixed markup and escaped text.
+
+CODE_BLOCK = re.compile(
+    r'<div class="language-(?P<language>[^"\s]*) highlight">'
+    r'(?:<span class="filename">(?P<title>[^<]*)</span>)?<pre>'
+)
+TABLE_START = re.compile(r"<table(?=[\s>])")
+
+
+def scrollable_blocks(markup):
+    """Code blocks get a header (their title, their language) and a <pre> that the keyboard
+    can reach and scroll, named for screen readers; tables get a scrolling box that can be
+    reached the same way. Both scroll sideways on a narrow screen rather than the page."""
+    markup = CODE_BLOCK.sub(_code_block_start, markup)
+    markup = TABLE_START.sub(
+        '<div class="table-scroll" tabindex="0" role="group" aria-label="Table"><table', markup
+    )
+    return markup.replace("</table>", "</table></div>")
+
+
+def _code_block_start(match):
+    alias = match.group("language")
+    language = language_name(alias)
+    title = html.unescape(match.group("title") or "")
+    header = []
+    if title:
+        header.append(f'<span class="filename">{html.escape(title)}</span>')
+    if language:
+        header.append(f'<span class="code-language">{html.escape(language)}</span>')
+    name = f"{language} code" if language else "Code"
+    if title:
+        name = f"{name}: {title}"
+    return "".join(
+        [
+            f'<div class="language-{html.escape(alias)} highlight">',
+            f'<div class="code-header">{"".join(header)}</div>' if header else "",
+            f'<pre tabindex="0" role="group" aria-label="{html.escape(name)}">',
+        ]
+    )
+
+
+@functools.cache
+def language_name(alias):
+    """Pygments' name for a fence's language ("py" -> "Python"), or "" for plain text."""
+    try:
+        lexer = get_lexer_by_name(alias)
+    except ClassNotFound:
+        return ""
+    return "" if isinstance(lexer, TextLexer) else lexer.name
+
+
 # The function -------------------------------------------------------------------------------
 
 
@@ -1124,7 +1211,8 @@ def render_markdown(
         body = _embeds(body, embed_hosts, context)
     problems = sorted(lines.problems + context.problems, key=lambda problem: problem.line or 0)
     markup = _strip_bidi_controls_from_links(sanitise(body, embed_hosts))
-    return Rendered(html=put_checkboxes(markup, context.checkboxes), toc=toc, problems=problems)
+    markup = put_checkboxes(markup, context.checkboxes)
+    return Rendered(html=scrollable_blocks(markup), toc=toc, problems=problems)
 
 
 def _as_plain_text(text, first_line):

@@ -52,6 +52,21 @@ def test_tables_render_with_column_alignment():
     assert [attrs.get("align") for attrs in elements(html, "td")] == ["left", "right"]
 
 
+def test_a_table_scrolls_in_a_box_the_keyboard_can_reach():
+    html = render_markdown("| a | b |\n|---|---|\n| 1 | 2 |").html
+    assert html.startswith(
+        '<div class="table-scroll" tabindex="0" role="group" aria-label="Table"><table>'
+    )
+    assert html.endswith("</table></div>")
+
+
+def test_an_empty_corner_header_cell_becomes_a_plain_cell():
+    html = render_markdown("| | Generative |\n|---|---|\n| Learns | p(x) |").html
+    assert "<th></th>" not in html
+    assert "<td></td>" in html
+    assert "<th>Generative</th>" in html
+
+
 def test_footnotes_link_both_ways():
     html = render_markdown("Claim[^1].\n\n[^1]: Source.").html
     assert '<a class="footnote-ref" href="#fn:1">1</a>' in html
@@ -191,12 +206,42 @@ def test_a_line_range_in_the_meta_wins_over_magic_comments():
 def test_an_unclosed_code_fence_runs_to_the_end():
     html = render_markdown("Text\n\n```python\nx = 1\n\n## not a heading").html
     assert "<h2" not in html
-    assert "not a heading" in html.split("<pre>")[1]
+    assert "not a heading" in html.split("<pre ")[1]
 
 
-def test_show_line_numbers_adds_a_line_number_column():
-    html = render_markdown("```python showLineNumbers\na = 1\nb = 2\n```").html
-    assert {"linenos"} in classes(html, "td")
+def test_show_line_numbers_numbers_lines_outside_the_code_text():
+    html = render_markdown("```python showLineNumbers=5\na = 1\nb = 2\n```").html
+    numbered = [attrs for attrs in elements(html, "span") if "data-linenos" in attrs]
+    assert [attrs["data-linenos"] for attrs in numbered] == ["5 ", "6 "]
+    assert len(elements(html, "pre")) == 1
+
+
+def test_a_code_block_is_named_and_reachable_by_keyboard():
+    html = render_markdown("```py\nx = 1\n```").html
+    assert elements(html, "pre") == [
+        {"tabindex": "0", "role": "group", "aria-label": "Python code"}
+    ]
+
+
+def test_a_code_block_shows_its_language_and_title_in_a_header():
+    html = render_markdown('```sh title="setup & run.sh"\nls\n```').html
+    assert (
+        '<div class="code-header"><span class="filename">setup &amp; run.sh</span>'
+        '<span class="code-language">Bash</span></div>'
+    ) in html
+    assert elements(html, "pre")[0]["aria-label"] == "Bash code: setup & run.sh"
+
+
+def test_plain_text_code_has_no_language_label():
+    html = render_markdown("```text\nplain\n```\n\n```\nbare\n```\n\n    indented").html
+    assert "code-header" not in html
+    assert [attrs["aria-label"] for attrs in elements(html, "pre")] == ["Code", "Code", "Code"]
+
+
+def test_markup_in_a_code_title_stays_text_in_its_label():
+    html = render_markdown('```python title="<b onclick=x>.py"\nx = 1\n```').html
+    assert elements(html, "pre")[0]["aria-label"] == "Python code: <b onclick=x>.py"
+    assert elements(html, "b") == []
 
 
 def test_code_fence_without_a_language_keeps_its_title():
@@ -213,6 +258,11 @@ def test_headings_get_docusaurus_style_ids_and_a_permalink():
     assert {"class": "headerlink", "href": "#why-is-it-so-prominent"}.items() <= (
         elements(html, "a")[0].items()
     )
+
+
+def test_a_heading_permalink_is_named_after_its_heading():
+    html = render_markdown("## Tokens & `<bos>`").html
+    assert elements(html, "a")[0]["aria-label"] == "Direct link to Tokens & <bos>"
 
 
 def test_explicit_heading_ids_are_kept():
@@ -403,9 +453,9 @@ def test_a_broken_link_is_reported_with_its_file_line():
     ]
 
 
-def test_a_broken_link_keeps_its_text_but_points_nowhere():
-    html = render_markdown("[gone](./gone.md)", resolve_link=Resolver({})).html
-    assert html == '<p><a class="broken-link">gone</a></p>'
+def test_a_broken_link_is_shown_as_plain_text():
+    html = render_markdown('[gone *now*](./gone.md "Gone")', resolve_link=Resolver({})).html
+    assert html == '<p><span class="broken-link">gone <em>now</em></span></p>'
 
 
 def test_the_same_broken_link_twice_reports_both_lines():
