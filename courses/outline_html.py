@@ -26,6 +26,7 @@ class _Lesson:
     id: int
     not_done: str
     done: str
+    visitor: str
     item: object
 
 
@@ -57,15 +58,15 @@ class OutlineHTML:
         open_ids=None,
     ):
         """The list for one learner: checkmarks for `done_ids`, "updated" badges for
-        `updated_ids`, counts when `signed_in`, the current lesson marked, the sections in
-        `open_ids` unfolded (all of them when `open_ids` is None)."""
+        `updated_ids`, counts and marks when `signed_in`, the current lesson marked, the
+        sections in `open_ids` unfolded (all of them when `open_ids` is None)."""
         html = []
         state = (done_ids, updated_ids, signed_in, current_id, open_ids)
         self.render_parts(self.parts, html, state)
         return mark_safe("".join(html))  # noqa: S308 - every text in it went through escape()
 
     def render_parts(self, parts, html, state):
-        done_ids, updated_ids, _, current_id, _ = state
+        done_ids, updated_ids, signed_in, current_id, _ = state
         for part in parts:
             if part.__class__ is str:
                 html.append(part)
@@ -78,8 +79,11 @@ class OutlineHTML:
                         done=part.id in done_ids,
                         updated=part.id in updated_ids,
                         current=part.id == current_id,
+                        marked=signed_in,
                     )
                 )
+            elif not signed_in:
+                html.append(part.visitor)
             else:
                 html.append(part.done if part.id in done_ids else part.not_done)
 
@@ -140,6 +144,7 @@ class OutlineHTML:
                         entry.id,
                         not_done=lesson_item(entry, done=False),
                         done=lesson_item(entry, done=True),
+                        visitor=lesson_item(entry, done=False, marked=False),
                         item=entry,
                     )
                 )
@@ -167,15 +172,18 @@ def section_count(section, done_ids):
     return f'<span class="outline__count">{done} of {total}</span>'
 
 
-def lesson_item(item, *, done, updated=False, current=False):
-    """One lesson of the outline: a link with its checkmark, label and badges."""
+def lesson_item(item, *, done, updated=False, current=False, marked=True):
+    """One lesson of the outline: a link with its label, badges and, when `marked` (for a
+    signed-in learner), its checkmark or empty circle."""
     done_class = " outline__lesson--done" if done else ""
     current_attribute = ' aria-current="page"' if current else ""
-    mark = "✓" if done else "○"
+    mark = ""
+    if marked:
+        mark = f'<span class="outline__mark" aria-hidden="true">{"✓" if done else "○"}</span>'
     completed = '<span class="visually-hidden"> (completed)</span>' if done else ""
     badge = ' <span class="badge">updated</span>' if updated else ""
+    label = f'<span class="outline__label">{escape(item.label)}{completed}{badge}</span>'
     return (
         f'<li class="outline__lesson{done_class}"><a href="{escape(item.url)}"{current_attribute}>'
-        f'<span class="outline__mark" aria-hidden="true">{mark}</span>'
-        f'<span class="outline__label">{escape(item.label)}{completed}{badge}</span></a></li>'
+        f"{mark}{label}</a></li>"
     )

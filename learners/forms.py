@@ -8,7 +8,10 @@ from learners.models import EMAIL_TAKEN, User
 
 
 class SignUpForm(UserCreationForm):
-    email = forms.EmailField(help_text="For resetting your password if you forget it.")
+    email = forms.EmailField(
+        help_text="For resetting your password if you forget it.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
 
     class Meta(UserCreationForm.Meta):
         model = User

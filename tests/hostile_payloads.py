@@ -139,15 +139,18 @@ def dangers(html):
 
 
 class _PageFindings(_Findings):
-    """A whole page: the site's own <meta> and stylesheet <link>s, its forms outside <main>
-    (sign out, search), and inside <main> those posting to `form_actions` or searching
-    this site (GET to a local path), with their buttons and inputs, are allowed.
-    Attributes are checked everywhere."""
+    """A whole page: the site's own <meta>, stylesheet and icon <link>s and <script>s from
+    /static/ in <head>, the header's icons and buttons, its forms outside <main> (sign out,
+    search), and inside <main> those posting to `form_actions` or searching this site (GET
+    to a local path), with their buttons and inputs, are allowed. Attributes are checked
+    everywhere."""
 
     def __init__(self, form_actions):
         super().__init__()
         self.form_actions = set(form_actions)
         self.in_main = False
+        self.in_head = False
+        self.in_header = False
         self.in_site_form = False
 
     def handle_starttag(self, tag, attrs):
@@ -158,6 +161,8 @@ class _PageFindings(_Findings):
             self.found[before:] = [item for item in self.found[before:] if item not in chrome]
         if tag == "main":
             self.in_main = True
+        if tag in ("head", "header") and not self.in_main:
+            setattr(self, f"in_{tag}", True)
         if tag == "form":
             self.in_site_form = self._is_site_chrome(tag, dict(attrs))
 
@@ -169,14 +174,19 @@ class _PageFindings(_Findings):
             self.in_site_form = False
         if tag == "main":
             self.in_main = False
+        if tag in ("head", "header"):
+            setattr(self, f"in_{tag}", False)
 
     def _is_site_chrome(self, tag, attrs):
         if tag == "meta":
             return set(attrs) <= {"charset", "name", "content"}
         if tag == "link":
-            return attrs.get("rel") == "stylesheet" and attrs.get("href", "").startswith(
-                "/static/"
-            )
+            rel, href = attrs.get("rel"), attrs.get("href") or ""
+            return self.in_head and rel in ("stylesheet", "icon") and href.startswith("/static/")
+        if tag == "script":
+            return self.in_head and (attrs.get("src") or "").startswith("/static/")
+        if tag in ("svg", "button") and self.in_header:
+            return True
         if tag == "form":
             action = attrs.get("action") or ""
             return (

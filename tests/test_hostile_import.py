@@ -137,9 +137,11 @@ def page(client, url):
 
 def test_the_page_checkers_spot_injected_markup_but_not_the_sites_own():
     site = (
-        '<head><meta charset="utf-8"><link rel="stylesheet" href="/static/x.css"></head>'
+        '<head><meta charset="utf-8"><link rel="stylesheet" href="/static/x.css">'
+        '<link rel="icon" href="/static/i.svg"><script src="/static/t.js"></script></head>'
         '<header><form method="post" action="/accounts/logout/"><input type="hidden">'
-        '<button type="submit">Sign out</button></form></header>'
+        '<button type="submit">Sign out</button></form>'
+        '<button type="button"><svg><path d="M0 0"/></svg></button></header>'
         '<main><form method="post" action="/done/"><button type="submit">Done</button></form>'
     )
     assert page_dangers(site + "</main>", form_actions=["/done/"]) == []
@@ -147,13 +149,19 @@ def test_the_page_checkers_spot_injected_markup_but_not_the_sites_own():
     assert page_dangers(site + searching + "</main>", form_actions=["/done/"]) == []
     injected = (
         '<form method="post" action="/x/"><input name="a"></form>'
-        '<form method="get" action="//evil.example/"></form><img src=x onerror=y></main>'
+        '<form method="get" action="//evil.example/"></form><img src=x onerror=y>'
+        '<script src="/static/t.js"></script><svg></svg><button>x</button>'
+        '<link rel="icon" href="/static/i.svg"></main>'
     )
     assert page_dangers(site + injected, form_actions=["/done/"]) == [
         "<form>",
         "enabled <input>",
         "<form>",
         "img[onerror]",
+        "<script>",
+        "<svg>",
+        "<button>",
+        "<link>",
     ]
     assert admin_dangers('<script src="/static/a.js"></script><script>alert(1)</script>') == [
         "<script src=''>alert(1)"

@@ -443,8 +443,23 @@ def test_very_long_query_is_shown_cut(client, db):
 
 def test_every_page_has_the_header_search_box(client, db):
     html = client.get("/").content.decode()
-    assert '<form class="site-search" role="search" method="get" action="/search/">' in html
-    assert '<input type="search" id="site-search-q" name="q"' in html
+    assert (
+        '<form class="site-search" role="search" aria-label="Site" method="get" action="/search/">'
+    ) in html
+    assert 'id="site-search-q" name="q" placeholder="Search lessons" value="">' in html
+
+
+def test_the_query_stays_in_the_header_search_box(client, course, section):
+    html = page_text(client, q='tokens "and" <b>')
+    query = "tokens &quot;and&quot; &lt;b&gt;"
+    assert f'id="site-search-q" name="q" placeholder="Search lessons" value="{query}">' in html
+
+
+def test_the_header_and_page_search_landmarks_have_different_names(client, course, section):
+    html = page_text(client, q="tokens", course=course.slug)
+    assert 'role="search" aria-label="Site"' in html
+    assert 'role="search" aria-labelledby="search-q-label"' in html
+    assert '<label id="search-q-label" for="search-q">Search this course</label>' in html
 
 
 def test_search_requires_sign_in_when_lessons_do(client, db, settings):
@@ -463,5 +478,6 @@ def test_course_scope_form_searches_that_course(course):
 def test_course_page_offers_a_search_scoped_to_the_course(client, db):
     course = make_course_with_lessons(count=2, slug="scoped")
     response = client.get(course.get_absolute_url())
-    assert b'<label for="search-q">Search this course</label>' in response.content
+    label = b'<label id="search-q-label" for="search-q">Search this course</label>'
+    assert label in response.content
     assert b'name="course" value="scoped"' in response.content
