@@ -98,20 +98,40 @@ CODE_OR_MARKUP = re.compile(
     rf"|{ESM_START.pattern}[^\n]*(?:\n[^\S\n]*\S[^\n]*)*",
     re.MULTILINE | re.DOTALL,
 )
-# The rest of Markdown's syntax, turned into the text a reader sees.
-MARKDOWN_TO_TEXT = [
-    (re.compile(r"^\s*:{3,}[\w-]*", re.MULTILINE), " "),
-    (re.compile(r"\[\^[^\]\s]*\]:?"), " "),
+# Code is set aside as a numbered placeholder while the Markdown around it is read, so that
+# nothing below touches it; NUL never survives into the text (reader_text drops it first).
+CODE_PLACEHOLDER = re.compile("\x00(\\d+)\x00")
+# Where one block of text ends and the next begins: a blank line, as in Markdown.
+BREAK = "\n\n"
+BLOCKS = re.compile(r"\n[ \t]*\n")
+BLOCK_SEPARATOR = " · "
+# Markdown's line-start syntax, in one pass: each block it begins or ends gets a BREAK.
+LINE_START = re.compile(
+    r"""^(?:
+      [ \t]*:{3,}[\w-]*(?:\[(?P<bracket>[^\]\n]*)\])?[ \t]*(?P<admonition>.*)$
+    | \[\^[^\]\s]*\]:
+    | (?P<definition>[ \t]*\[[^\]]+\]:\s.*)$
+    | \ {0,3}\#{1,6}[ \t]+(?P<heading>.*?)(?:[ \t]+\#+)?(?:[ \t]*\{\#[^}\n]*\})?[ \t]*$
+    | [ \t]*(?:[-*+]|\d+[.)])(?=\s)
+    | (?P<quote>[ \t]*>+)
+    | [ \t|:=*_-]*$
+    )""",
+    re.MULTILINE | re.VERBOSE,
+)
+# The rest of Markdown's syntax, within lines, turned into the text a reader sees.
+INLINE_TO_TEXT = [
+    (re.compile(r"\[\^[^\]\s]*\]"), ""),
     (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),
     (re.compile(r"!?\[([^\]]*)\]\[[^\]]*\]"), r"\1"),
-    (re.compile(r"^\s*\[[^\]]+\]:\s.*$", re.MULTILINE), " "),
-    (re.compile(r"^ {0,3}#{1,6}(?=\s)|^\s*>+|^\s*(?:[-*+]|\d+[.)])(?=\s)", re.MULTILINE), " "),
     (re.compile(r"\[[ xX]\]\s"), " "),
-    (re.compile(r"^[\s|:=*_-]*$", re.MULTILINE), " "),
+    (re.compile(r"(?<!\\)\|"), BREAK),  # table cells
     # The lookahead only skips, fast, the places where no alternative can start.
-    (re.compile(r"(?=[|*~_])(?:[|*~]+|\b_+|_+\b)"), " "),
+    (re.compile(r"(?=[*~_])(?:[*~]+|\b_+|_+\b)"), ""),
     (re.compile(r"\\(?=[^\w\s])"), ""),
 ]
+# Once whitespace is collapsed, a space left before punctuation or inside brackets was
+# markup's (an emphasis mark, a footnote, a tag) and goes.
+TIGHTENED = [(f" {mark}", mark) for mark in ",.;:!?)]}"] + [(f"{mark} ", mark) for mark in "([{"]
 
 
 # What a hit shows, and no more: a lesson row also holds its Markdown and HTML.
@@ -277,16 +297,40 @@ def fold(word):
 
 def reader_text(markdown):
     """The text a reader reads in a Markdown body: code as written, link text without URLs,
-    no tags, no heading, list, emphasis or fence marks, whitespace collapsed."""
-    text = CODE_OR_MARKUP.sub(code_text, markdown)
-    for pattern, replacement in MARKDOWN_TO_TEXT:
+    no tags, no heading, list, emphasis or fence marks, whitespace collapsed, no space before
+    punctuation, and " · " where one block (paragraph, heading, list item, table cell, code
+    block) ends and the next begins."""
+    code = []
+
+    def set_code_aside(match):
+        if match["block"] is not None:
+            code.append(" ".join(match["block"].split()))
+            return f"{BREAK}\x00{len(code) - 1}\x00{BREAK}"
+        if match["span"] is not None:
+            code.append(match["span"].strip())
+            return f"\x00{len(code) - 1}\x00"
+        return " "
+
+    text = CODE_OR_MARKUP.sub(set_code_aside, markdown.replace("\x00", ""))
+    text = LINE_START.sub(line_start_text, text)
+    for pattern, replacement in INLINE_TO_TEXT:
         text = pattern.sub(replacement, text)
-    return " ".join(html.unescape(text).split())
+    blocks = (" ".join(html.unescape(block).split()) for block in BLOCKS.split(text))
+    text = BLOCK_SEPARATOR.join(block for block in blocks if block)
+    for spaced, tight in TIGHTENED:
+        text = text.replace(spaced, tight)
+    return CODE_PLACEHOLDER.sub(lambda match: code[int(match[1])], text) if code else text
 
 
-def code_text(match):
-    code = match["block"] if match["block"] is not None else match["span"]
-    return " " if code is None else f" {code} "
+def line_start_text(match):
+    """What a reader sees of one line-start mark: a heading's or an admonition's title as a
+    block of its own, a quoted line's text, and a block break for the rest."""
+    if match["quote"] is not None:
+        return " "
+    if match["definition"] is not None:
+        return BREAK
+    title = match["heading"] or match["bracket"] or match["admonition"] or ""
+    return f"{BREAK}{title}{BREAK}"
 
 
 def lesson_snippet(lesson, matcher):

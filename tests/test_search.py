@@ -235,24 +235,19 @@ def test_snippets_follow_an_admin_edit_and_a_reimport(editor_client, tmp_path):
     folder = Path(shutil.copytree(ADMIN_COURSE, tmp_path / "admin-course"))
     call_command("import_content", str(folder), stdout=StringIO(), stderr=StringIO())
     [hit] = search_lessons("practice")
-    assert (
-        hit.snippet
-        == "The file&#x27;s own text of the second steps. <mark>Practice</mark> Try it yourself."
-    )
+    first_text = "The file&#x27;s own text of the second steps."
+    assert hit.snippet == f"{first_text} · <mark>Practice</mark> · Try it yourself."
 
     second = Lesson.objects.get(doc_id="basics/second-steps")
     save_lesson(editor_client, second, markdown="## Practice\n\nSay **it** `aloud`.")
     [hit] = search_lessons("practice")
-    assert hit.snippet == "<mark>Practice</mark> Say it aloud ."
+    assert hit.snippet == "<mark>Practice</mark> · Say it aloud."
 
     second_file = folder / "01-basics" / "02-second-steps.md"
     second_file.write_text(second_file.read_text().replace("yourself", "again"))
     call_command("import_content", str(folder), "--force", stdout=StringIO(), stderr=StringIO())
     [hit] = search_lessons("practice")
-    assert (
-        hit.snippet
-        == "The file&#x27;s own text of the second steps. <mark>Practice</mark> Try it again."
-    )
+    assert hit.snippet == f"{first_text} · <mark>Practice</mark> · Try it again."
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only")
@@ -307,9 +302,31 @@ def test_reader_text_drops_markup_and_keeps_what_a_reader_reads():
     )
     text = reader_text(markdown)
     assert text == (
-        "Heading See the guide and a diagram. Boxed bold snake_case print('<b>') "
-        "item Careful Text <i> ."
+        "Heading · See the guide and a diagram. Boxed bold snake_case · print('<b>') · "
+        "item · Careful · Text <i>."
     )
+
+
+def test_reader_text_shows_where_headings_cells_and_items_end():
+    markdown = (
+        "## Two kinds\n| | Discriminative | Generative |\n|---|---|---|\n"
+        "| Learns | *p(y \\| x)* | *p(x)* |\n\n1. first\n2. second\n   goes on\n\n"
+        ":::warning[Mind the gap]\nText.\n:::\n\nA claim[^1].\n\n[^1]: The source."
+    )
+    assert reader_text(markdown) == (
+        "Two kinds · Discriminative · Generative · Learns · p(y | x) · p(x) · first · "
+        "second goes on · Mind the gap · Text. · A claim. · The source."
+    )
+
+
+def test_reader_text_leaves_no_space_before_punctuation():
+    markdown = "The **loss**, the *rate* ; and ( `x` ) <b>bold</b>!"
+    assert reader_text(markdown) == "The loss, the rate; and (x) bold!"
+
+
+def test_reader_text_keeps_code_as_written():
+    markdown = "Run `a | b` then:\n\n```sh\n# not a heading\nls **/*.md | wc -l ,\n```"
+    assert reader_text(markdown) == "Run a | b then: · # not a heading ls **/*.md | wc -l ,"
 
 
 def test_snippet_escapes_the_text_and_marks_matches_by_stem():
