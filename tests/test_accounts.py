@@ -45,6 +45,57 @@ def test_sign_up_page_asks_for_username_email_and_password_twice(client):
     assert 'name="csrfmiddlewaretoken"' in html
 
 
+def test_sign_up_fields_say_what_browsers_may_fill_in_and_are_marked_required(client):
+    html = client.get(SIGNUP).content.decode()
+    assert re.search(r'<input type="text" name="username"[^>]* autocomplete="username"', html)
+    assert re.search(r'<input type="email" name="email"[^>]* autocomplete="email"', html)
+    for name in ("password1", "password2"):
+        assert re.search(
+            rf'<input type="password" name="{name}"[^>]* autocomplete="new-password"', html
+        )
+    labels = re.findall(r'<label for="id_\w+">([^<]*)<span class="required-mark"', html)
+    assert labels == ["Username", "Email", "Password", "Password confirmation"]
+
+
+def test_sign_in_fields_say_what_browsers_may_fill_in(client):
+    html = client.get(LOGIN).content.decode()
+    assert re.search(r'<input type="text" name="username"[^>]* autocomplete="username"', html)
+    assert re.search(
+        r'<input type="password" name="password"[^>]*autocomplete="current-password"', html
+    )
+
+
+def field_block(html, name):
+    """The markup of one field of registration/_form.html: label, input, errors, help."""
+    return re.search(
+        rf'<div class="field[^"]*">\s*<label for="id_{name}">.*?</div>\s*(?=<div class="field|<p)',
+        html,
+        re.S,
+    )[0]
+
+
+def test_sign_up_shows_each_error_under_its_own_field(client, learner):
+    response = sign_up(client, username=learner.username, password2="something-else-entirely")
+    html = response.content.decode()
+    username = field_block(html, "username")
+    assert "A user with that username already exists." in username
+    assert re.search(r'aria-describedby="[^"]*id_username_error"', username)
+    assert username.index("<input") < username.index("already exists")
+    confirmation = field_block(html, "password2")
+    assert "The two password fields didn’t match." in confirmation
+    assert "already exists" not in confirmation
+    assert "didn’t match" not in field_block(html, "email")
+
+
+def test_sign_up_keeps_the_username_and_email_through_an_error(client, learner):
+    response = sign_up(client, username="newcomer", password2="something-else-entirely")
+    html = response.content.decode()
+    assert 'name="username" value="newcomer"' in html
+    assert 'name="email" value="newcomer@example.com"' in html
+    # A password never goes back into a page.
+    assert PASSWORD not in html
+
+
 def test_sign_up_creates_the_account_and_signs_in(client):
     response = sign_up(client)
     assert response.status_code == 302

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from courses.models import Lesson
+from courses.rendering import render_markdown
 from learners.models import Completion
 from tests.makers import (
     bump_content_version,
@@ -134,12 +135,21 @@ def test_course_page_starts_a_visitor_at_the_first_lesson(client):
     assert "to track your progress" in html
 
 
+def test_visitors_see_no_progress_marks_in_the_outline(client):
+    course = make_course_with_lessons(count=3)
+    for url in (course_url(course), lessons_of(course)[1].get_absolute_url()):
+        html = page(client, url)
+        assert "outline__mark" not in html
+        assert "○" not in html
+
+
 def test_course_page_shows_checkmarks_and_counts_for_the_learner(learner_client, learner):
     course = make_course_with_lessons(count=4, sections=2)
     make_completions(learner, lessons_of(course)[:1])
     html = page(learner_client, course_url(course))
     assert "1 of 4 lessons completed" in html
     assert html.count("outline__lesson--done") == 1
+    assert html.count('<span class="outline__mark" aria-hidden="true">○</span>') == 3
     assert "1 of 2" in html  # first section
     assert "0 of 2" in html  # second section
 
@@ -412,3 +422,46 @@ def test_pages_for_visitors_run_a_fixed_number_of_queries(
     cache.clear()
     with django_assert_max_num_queries(4):
         client.get(lesson.get_absolute_url())
+
+
+# The page around them
+
+
+def test_header_offers_sign_in_and_sign_up_returning_to_the_page(client):
+    course = make_course_with_lessons(count=1)
+    html = page(client, course_url(course))
+    header = html[html.index('<header class="site-header">') : html.index("</header>")]
+    back = "?next=/courses/intro-course/"
+    assert f'<a href="/accounts/login/{back}">Sign in</a>' in header
+    assert f'<a class="button button--small" href="/accounts/signup/{back}">Sign up</a>' in header
+
+
+def test_pages_link_a_favicon_and_one_is_served_where_browsers_look(client, db):
+    html = page(client, "/")
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/x-icon"
+
+
+def test_the_theme_script_runs_before_the_page_is_drawn_and_the_dark_theme_follows_the_system(
+    client, db
+):
+    head = page(client, "/").split("</head>")[0]
+    dark = '<link rel="stylesheet" href="/static/coursebook-dark.css"'
+    assert f'{dark} media="screen and (prefers-color-scheme: dark)" data-dark-theme>' in head
+    # Parser-blocking (no defer or async) and after the stylesheets, so that it can switch
+    # the dark stylesheet before anything is drawn.
+    assert '<script src="/static/theme.js"></script>' in head
+    assert head.index("theme.js") > head.index("coursebook-dark.css")
+
+
+def test_a_broken_link_in_a_lesson_reads_as_plain_text(client):
+    course = make_course_with_lessons(count=1)
+    html = render_markdown(
+        "See [the gone lesson](./gone.md).", resolve_link=lambda path: None
+    ).html
+    lesson = make_lesson(course, slug="broken", title="Broken", order=5, body_html=html)
+    body = page(client, lesson.get_absolute_url())
+    assert '<span class="broken-link">the gone lesson</span>' in body
+    assert "gone.md" not in body

@@ -39,7 +39,7 @@ def test_learner_signs_up_reads_completes_and_picks_up_later(page, other_learner
     page.goto("/accounts/signup/")
     page.get_by_label("Username").fill("reader")
     page.get_by_label("Email").fill("reader@example.com")
-    page.get_by_label("Password:", exact=True).fill(PASSWORD)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password confirmation").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_text("Your account is ready.")).to_be_visible()
