@@ -53,7 +53,7 @@ def test_sign_up_fields_say_what_browsers_may_fill_in_and_are_marked_required(cl
         assert re.search(
             rf'<input type="password" name="{name}"[^>]* autocomplete="new-password"', html
         )
-    labels = re.findall(r'<label for="id_\w+">([^<]*)<span class="required-mark"', html)
+    labels = re.findall(r'<label for="id_\w+">([^<]*)</label> <span class="required-mark"', html)
     assert labels == ["Username", "Email", "Password", "Password confirmation"]
 
 
@@ -68,7 +68,8 @@ def test_sign_in_fields_say_what_browsers_may_fill_in(client):
 def field_block(html, name):
     """The markup of one field of registration/_form.html: label, input, errors, help."""
     return re.search(
-        rf'<div class="field[^"]*">\s*<label for="id_{name}">.*?</div>\s*(?=<div class="field|<p)',
+        rf'<div class="field[^"]*">\s*<span class="field__label"><label for="id_{name}">'
+        r'.*?</div>\s*(?=<div class="field|<p)',
         html,
         re.S,
     )[0]
