@@ -1128,7 +1128,8 @@ def _strip_bidi_controls_from_links(markup):
 # Pass 4: code blocks and tables that scroll ---------------------------------------------------
 #
 # Run on the sanitised HTML, so that the sanitiser need not let authors write tabindex or role:
-# what is added here is fixed markup and escaped text.
+# what is added here is fixed markup and escaped text. In nh3's output every "<" opens a tag
+# (text and attribute values have theirs escaped), so these patterns only ever meet tags.
 
 CODE_BLOCK = re.compile(
     r'<div class="language-(?P<language>[^"\s]*) highlight">'
@@ -1169,7 +1170,7 @@ def _code_block_start(match):
     )
 
 
-@functools.cache
+@functools.lru_cache(maxsize=512)  # an author's own HTML may name any "language-..."
 def language_name(alias):
     """Pygments' name for a fence's language ("py" -> "Python"), or "" for plain text."""
     try:

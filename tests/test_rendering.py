@@ -60,6 +60,12 @@ def test_a_table_scrolls_in_a_box_the_keyboard_can_reach():
     assert html.endswith("</table></div>")
 
 
+def test_markup_inside_an_attribute_is_never_taken_for_a_table():
+    html = render_markdown('<span title="<table><pre>">x</span>').html
+    assert "table-scroll" not in html
+    assert elements(html, "span") == [{"title": "<table><pre>"}]
+
+
 def test_an_empty_corner_header_cell_becomes_a_plain_cell():
     html = render_markdown("| | Generative |\n|---|---|\n| Learns | p(x) |").html
     assert "<th></th>" not in html
