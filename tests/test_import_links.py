@@ -28,7 +28,8 @@ TRUTH = json.loads((SITE / "docusaurus.json").read_text(encoding="utf-8"))
 
 
 class _Anchors(HTMLParser):
-    """Every <a> of a body but heading permalinks: its attributes and its text."""
+    """Every link of a body but heading permalinks, and every broken link (shown as a
+    <span class="broken-link">): its attributes and its text."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -37,7 +38,8 @@ class _Anchors(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
-        if tag == "a" and attributes.get("class") != "headerlink":
+        link = tag == "a" and attributes.get("class") != "headerlink"
+        if link or (tag == "span" and attributes.get("class") == "broken-link"):
             self.open = [attributes, ""]
             self.anchors.append(self.open)
 
@@ -46,7 +48,7 @@ class _Anchors(HTMLParser):
             self.open[1] += data
 
     def handle_endtag(self, tag):
-        if tag == "a":
+        if tag in ("a", "span"):
             self.open = None
 
 
