@@ -15,7 +15,7 @@ The work happens in four passes:
    their Docusaurus ids and permalinks (and collect the toc) and resolve links and images;
    then iframes: kept from the allowed video hosts, links to their source otherwise;
 3. nh3 with an allow-list, so whatever the author wrote, no script can reach the page;
-   only then do task lists get their checkboxes (`courses.tasklists`).
+   only then do task lists get their checkboxes (`courses.tasklists`);
 4. code blocks and tables get the markup that lets them scroll sideways, reachable by keyboard.
 """
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.urls import reverse
 
 from courses.models import Course
 from tests.conftest import PASSWORD
@@ -57,6 +58,7 @@ def check_pages(context, urls, found, label):
         page.emulate_media(color_scheme="light")
         response = page.goto(url)
         assert response.ok, f"{url} answered {response.status}"
+        assert page.url.endswith(url), f"{url} led to {page.url}"
         for theme in THEMES:
             page.emulate_media(color_scheme=theme)
             rules = None if theme == "light" else COLOUR_RULES
@@ -82,11 +84,12 @@ def test_learner_pages_have_no_axe_violations(browser, live_server, transactiona
     lessons = lessons_of(course)
     make_completions(learner, lessons[:3])
     course_url = course.get_absolute_url()
-    signed_in_urls = [
+    learner_urls = [
         "/",
         course_url,
         *(lesson.get_absolute_url() for lesson in lessons),
-        "/dashboard/",
+        reverse("learners:dashboard"),
+        reverse("learners:account"),
         "/search/?q=attention",
     ]
     visitor_urls = [
@@ -94,11 +97,12 @@ def test_learner_pages_have_no_axe_violations(browser, live_server, transactiona
         course_url,
         lessons[0].get_absolute_url(),
         "/search/?q=attention",
-        "/accounts/login/",
-        "/accounts/signup/",
+        reverse("login"),
+        reverse("learners:signup"),
     ]
 
     found = []
+    learner_contexts = []
     for label, (width, height) in WIDTHS.items():
         options = {"base_url": live_server.url, "viewport": {"width": width, "height": height}}
         visitor = new_context(browser, options)
@@ -106,11 +110,19 @@ def test_learner_pages_have_no_axe_violations(browser, live_server, transactiona
         visitor.close()
         learner_context = new_context(browser, options)
         sign_in(learner_context, learner.username)
-        check_pages(learner_context, signed_in_urls, found, f"{label} learner")
+        check_pages(learner_context, learner_urls, found, f"{label} learner")
+        learner_contexts.append((label, learner_context))
+
+    # The course finished: its course-complete page, with the certificate.
+    make_completions(learner, lessons[3:])
+    finished = [reverse("learners:course_complete", args=[course.slug])]
+    for label, learner_context in learner_contexts:
+        check_pages(learner_context, finished, found, f"{label} learner")
         learner_context.close()
 
     violations = [line for line in found if line is not None]
     checked = found.count(None) * len(THEMES)
+    assert checked == 2 * (len(visitor_urls) + len(learner_urls) + len(finished)) * len(THEMES)
     assert not violations, f"{len(violations)} violations on {checked} page checks:\n" + "\n".join(
         violations
     )
