@@ -585,8 +585,13 @@ class _LinkResolver(Treeprocessor):
             elif element.tag == "img":
                 self.image(element, context)
 
+    def unescaped(self, element, attribute):
+        """The attribute as written: a backslash escape (`startpage\\_empty.png`) is still a
+        placeholder here, as Python-Markdown restores escapes after every other tree pass."""
+        return self.md.treeprocessors["unescape"].unescape(element.get(attribute, ""))
+
     def link(self, element, context):
-        href = element.get("href", "")
+        href = self.unescaped(element, "href")
         if not href:
             return
         try:
@@ -610,7 +615,7 @@ class _LinkResolver(Treeprocessor):
             element.set("href", url + question + query + (f"#{anchor}" if anchor else ""))
 
     def image(self, element, context):
-        src = element.get("src", "")
+        src = self.unescaped(element, "src")
         if not src or not _is_relative(src) or context.resolve_image is None:
             return
         url = context.resolve_image(src)

@@ -263,6 +263,32 @@ def test_missing_static_image_is_a_warning_with_its_line(db):
     assert "docs/setup/02-configure.md:5: image not found: /img/missing.png" in out
 
 
+def test_files_beside_lessons_and_in_static_are_stored_as_their_links_name_them(
+    db, client, tmp_path
+):
+    site = make_site(
+        tmp_path / "course-site",
+        docs={
+            "01-start/index.md": "# Start\n\nGet [the starter](./starter.zip) and "
+            "[the data](data.json).\n\n![Empty](./start\\_empty.png)\n\n"
+            "![Shot](/assets/shot%20(1).png)\n",
+            "01-start/start_empty.png": "",
+        },
+    )
+    write(site / "docs" / "01-start" / "starter.zip", "zip bytes")
+    write(site / "docs" / "01-start" / "data.json", '{"todos": []}')
+    write(site / "static" / "assets" / "shot (1).png", "png bytes")
+    out, _ = run_import(site)
+    assert "0 broken links" in out and "not found" not in out, out
+    html = Lesson.objects.get(doc_id="start/index").body.html
+    for path in ("start/starter.zip", "start/data.json", "01-start/start_empty.png"):
+        assert Asset.objects.get(path__endswith=path.split("/", 1)[1]).get_absolute_url() in html
+    shot = Asset.objects.get(path="../static/assets/shot (1).png")
+    assert f'src="{shot.get_absolute_url()}"' in html
+    data = client.get(Asset.objects.get(path__endswith="data.json").get_absolute_url())
+    assert (data["Content-Type"], data.content) == ("application/json", b'{"todos": []}')
+
+
 # Identity -----------------------------------------------------------------------------------
 
 

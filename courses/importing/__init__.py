@@ -9,7 +9,7 @@ The package's files are the pipeline, in the order an import runs them:
   `fields` for frontmatter and `_category_` files and `order` for names, prefixes and
   reading order;
 - `sidebars`: a site's first sidebar laying the course out; `pages`: the category index
-  pages the import makes; `static_files`: the site's static files lessons reference;
+  pages the import makes; `linked_files`: the files lessons link to (beside them or in `static/`);
 - `links`: where each lesson and image is served, and how a body's links find them;
 - `render_jobs`: which lessons need rendering, rendered over worker processes;
 - `sync`: the rows compared with the files, every change planned, then one short write,
@@ -33,11 +33,11 @@ from courses.importing.admin_edits import (
     revert_lesson,
     store_body,
 )
+from courses.importing.linked_files import add_linked_files
 from courses.importing.pages import add_generated_indexes
 from courses.importing.report import ContentError, CourseReport
 from courses.importing.sidebars import apply_sidebar
 from courses.importing.sources import find_courses, linked_sibling
-from courses.importing.static_files import add_static_assets
 from courses.importing.sync import sync_course
 from courses.importing.tree import read_course
 
@@ -66,8 +66,7 @@ def read_course_folder(course):
         warnings = (*site.warnings, *source.warnings)
         source = dataclasses.replace(source, site=site, warnings=warnings)
         source = apply_sidebar(source, site)
-        source = add_static_assets(source, site)
-    return add_generated_indexes(source)
+    return add_generated_indexes(add_linked_files(source, course.folder, site))
 
 
 def import_content(

@@ -19,6 +19,7 @@ from urllib.parse import unquote
 
 from django.urls import reverse
 
+from courses.importing.linked_files import FILE_TYPES
 from courses.importing.order import strip_number_prefixes
 from courses.importing.sources import LESSON_SUFFIXES
 from courses.models import Asset, Lesson
@@ -27,7 +28,7 @@ from courses.models import Asset, Lesson
 # starts at every character is ten times slower): a superset of the links and images
 # the renderer resolves.
 REFERENCE_END = re.compile(
-    r"\.(?:mdx?|avif|bmp|gif|ico|jpe?g|png|svg|webp|pdf|zip|csv|txt|mp3|mp4|webm)(?![\w.-])",
+    r"\.(?:mdx?|{})(?![\w.-])".format("|".join(suffix[1:] for suffix in FILE_TYPES)),
     re.IGNORECASE,
 )
 NAME_BACKWARDS = re.compile(r"[^\s/\\()\[\]<>\"'`|]*")

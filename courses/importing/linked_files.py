@@ -1,0 +1,126 @@
+"""Files lessons link to, stored with the course as Docusaurus bundles them with the site:
+a file beside the lessons (`./starter.zip`, `todos.json`; images there are read with the
+lessons), and in a site's `static/` folder an image or file referenced by a site path
+(`/img/x.png`, served from `static/` by Docusaurus) or by a relative path into `static/`
+(`../../static/img/x.png`).
+
+Only what a lesson references is read, not whole folders. A reference that leads nowhere is
+left to the renderer, which reports it as a warning or a broken link at its line.
+"""
+
+import dataclasses
+import hashlib
+import os
+import posixpath
+import re
+from urllib.parse import unquote
+
+from courses.importing.records import AssetSource
+from courses.importing.tree import IMAGE_TYPES, MAX_IMAGE_BYTES
+
+FILE_TYPES = {
+    **IMAGE_TYPES,
+    ".pdf": "application/pdf",
+    ".zip": "application/zip",
+    ".csv": "text/csv",
+    ".json": "application/json",
+    ".txt": "text/plain",
+    ".mp3": "audio/mpeg",
+    ".mp4": "video/mp4",
+    ".webm": "video/webm",
+}
+# Markdown link and image targets, reference definitions, and src/href attributes.
+REFERENCE = re.compile(
+    r"""\]\(\s*(?:<([^>\n]+)>|((?:[^()\s]|\([^()\s]*\))+))"""
+    r"""|^[ ]{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)"""
+    r"""|(?:src|href)\s*=\s*["']([^"']+)""",
+    re.MULTILINE,
+)
+
+
+def add_linked_files(source, course_dir, site):
+    """The CourseSource with the files its lessons link to added to its assets, each at its
+    path from the course folder (`exercises/starter.zip`, `../static/img/x.png`)."""
+    course_root = course_dir.resolve()
+    static_root = site.static_dir.resolve() if site and site.static_dir else None
+    prefix = static_root and posixpath.relpath(site.static_dir, site.docs_dir)
+    stored = {asset.path for asset in source.assets}
+    found, warnings = {}, []
+    for lesson in source.lessons:
+        base = posixpath.dirname(lesson.source_path)
+        for match in REFERENCE.finditer(lesson.body):
+            target = next(group for group in match.groups() if group)
+            for root, rel, path in _places(target, base, prefix, static_root, course_root):
+                if path not in stored and path not in found:
+                    found[path] = _read(root, rel, path, warnings, course_dir.name)
+    assets = [asset for asset in found.values() if asset is not None]
+    if not assets and not warnings:
+        return source
+    return dataclasses.replace(
+        source,
+        assets=(*source.assets, *assets),
+        warnings=(*source.warnings, *warnings),
+    )
+
+
+def _places(target, base, prefix, static_root, course_root):
+    """(root folder, path in it, path from the course folder) of each file `target`, linked
+    from a lesson in folder `base`, may name."""
+    if static_root is not None and (rel := static_path(target, base, prefix)) is not None:
+        yield static_root, rel, f"{prefix}/{rel}"
+    if (rel := beside_path(target, base)) is not None:
+        yield course_root, rel, rel
+
+
+def beside_path(target, base):
+    """The path inside the course folder a relative reference names, when it is a file to
+    store (not a lesson, not an image: those are read with the lessons)."""
+    target = unquote(target.split("#", 1)[0].split("?", 1)[0])
+    if target.startswith("/") or ":" in target.split("/", 1)[0]:
+        return None
+    rel = posixpath.normpath(posixpath.join(base, target))
+    suffix = posixpath.splitext(rel)[1].lower()
+    if rel.startswith("..") or suffix not in FILE_TYPES or suffix in IMAGE_TYPES:
+        return None
+    return rel
+
+
+def static_path(target, base, prefix):
+    """The path inside `static/` a reference names, or None when it names none."""
+    target = unquote(target.split("#", 1)[0].split("?", 1)[0])
+    if target.startswith("//") or ":" in target.split("/", 1)[0]:
+        return None  # another site
+    if target.startswith("/"):
+        rel = posixpath.normpath(target.lstrip("/"))
+    else:
+        joined = posixpath.normpath(posixpath.join(base, target))
+        if not joined.startswith(f"{prefix}/"):
+            return None
+        rel = joined[len(prefix) + 1 :]
+    if rel.startswith("..") or posixpath.splitext(rel)[1].lower() not in FILE_TYPES:
+        return None
+    return rel
+
+
+def _read(root, rel, asset_path, warnings, course_name):
+    path = root / rel
+    if not path.is_file():
+        return None  # the renderer reports it where it is referenced
+    real = path.resolve()
+    where = f"{course_name}/{asset_path}"
+    if not real.is_relative_to(root):
+        warnings.append(f"{where}: a symlink out of its folder; not stored")
+        return None
+    size = os.stat(real).st_size
+    if size > MAX_IMAGE_BYTES:
+        limit = MAX_IMAGE_BYTES // 2**20
+        megabytes = size / 2**20
+        warnings.append(f"{where}: is {megabytes:.1f} MB, over {limit} MB; not stored")
+        return None
+    data = real.read_bytes()
+    return AssetSource(
+        path=asset_path,
+        content_type=FILE_TYPES[posixpath.splitext(rel)[1].lower()],
+        digest=hashlib.sha256(data).hexdigest(),
+        data=data,
+    )
