@@ -1,11 +1,13 @@
 """Compare an imported course with what Docusaurus itself made of the same folder.
 
-`tests/fixtures/sites/*/docusaurus-truth.json` is written by `../shared/docusaurus-truth/truth.sh`
+The JSON beside each fixture site (`tests/fixtures/sites/*/docusaurus-truth.json`,
+`tests/fixtures/links-site/docusaurus.json`) is written by `../shared/docusaurus-truth/truth.sh`
 (real Docusaurus 3.10, run by hand, see its README), so the tests need no Node.js. Our URL
 for a Docusaurus permalink `/x/y` is `/courses/<slug>/x/y/`; for `/`, the course's own URL.
 """
 
 import json
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,8 +20,82 @@ def load_truth(path):
 
 
 def our_url(course, permalink):
-    path = quote(permalink.strip("/"))
-    return f"/courses/{course.slug}/" + path + ("/" if path else "")
+    path, _, anchor = permalink.partition("#")
+    path = quote(path.strip("/"))
+    url = f"/courses/{course.slug}/" + path + ("/" if path else "")
+    return f"{url}#{anchor}" if anchor else url
+
+
+class _Anchors(HTMLParser):
+    """Every link of a body but heading permalinks, and every broken link (shown as a
+    <span class="broken-link">): its attributes and its text."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.anchors = []
+        self.open = None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        link = tag == "a" and attributes.get("class") != "headerlink"
+        if link or (tag == "span" and attributes.get("class") == "broken-link"):
+            self.open = [attributes, ""]
+            self.anchors.append(self.open)
+
+    def handle_data(self, data):
+        if self.open is not None:
+            self.open[1] += data
+
+    def handle_endtag(self, tag):
+        if tag in ("a", "span"):
+            self.open = None
+
+
+def anchors(html):
+    parser = _Anchors()
+    parser.feed(html)
+    return [(attributes, " ".join(text.split())) for attributes, text in parser.anchors]
+
+
+def broken_in_docusaurus(truth):
+    """(source file, target) of every Markdown link Docusaurus could not resolve (not the
+    throwaway site's own navbar link)."""
+    broken = {(b["source_file"], b["url"]) for b in truth["broken"]["markdown_links"]}
+    sources = {doc["permalink"]: doc["source"] for doc in truth["docs"]}
+    for link in truth["broken"]["rendered_links"]:
+        target = link["target"].split(" (resolved as: ")[0]
+        if link["page"] in sources:
+            broken.add((sources[link["page"]], target))
+    written = {
+        (page["source"], link["target"]) for page in truth["links"] for link in page["links"]
+    }
+    return broken & written
+
+
+def link_problems(course, truth):
+    """Every link Docusaurus saw, checked in our page: where it leads, or that it is broken
+    in both. Lines naming what differs."""
+    problems = []
+    broken = broken_in_docusaurus(truth)
+    lessons = Lesson.objects.filter(course=course).select_related("body")
+    for page in truth["links"]:
+        ours = anchors(lessons.get(source_path=page["source"]).body.html)
+        for link in page["links"]:
+            where = f"{page['source']}:{link['line']} {link['target']}"
+            found = next((a for a in ours if a[1] == link["text"]), None)
+            if found is None:
+                problems.append(f"{where}: no link with the text {link['text']!r}")
+                continue
+            ours.remove(found)
+            href = found[0].get("href")
+            if (page["source"], link["target"]) in broken:
+                if href is not None:
+                    problems.append(f"{where}: broken in Docusaurus, ours leads to {href}")
+            else:
+                expected = our_url(course, link["resolved_permalink"] or link["html_href"])
+                if href != expected:
+                    problems.append(f"{where}: ours leads to {href}, Docusaurus' to {expected}")
+    return problems
 
 
 def outline_sections(entries, depth=1):
@@ -45,7 +121,8 @@ def outline_links(entries):
 def compare_with_docusaurus(course, truth):
     """The differences between the course and Docusaurus' reading of it, as readable lines
     (empty when they agree): pages in reading order with their labels and URLs, sections
-    with their labels, depths and pages, drafts, pages in no sidebar, external links."""
+    with their labels, depths and pages, drafts, pages in no sidebar, external links, and
+    where every link leads."""
     outline = build_outline(course)
     generated = set(
         Lesson.objects.filter(course=course, meta__generated_index=True).values_list(
@@ -100,4 +177,4 @@ def compare_with_docusaurus(course, truth):
     ]
     if outline_links(outline.entries) != their_links:
         problems.append(f"links: ours {outline_links(outline.entries)}, theirs {their_links}")
-    return problems
+    return problems + link_problems(course, truth)

@@ -8,7 +8,6 @@ with where Docusaurus sends it; ours are /courses/<slug>/<permalink>/."""
 
 import json
 import shutil
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -19,65 +18,13 @@ from django.urls import reverse
 from config.settings import envhosts
 from courses.importing import import_content
 from courses.importing.links import LinkMap, Resolver, docusaurus_url
-from courses.models import Lesson
+from courses.models import Course, Lesson
+from tests.docusaurus_truth import broken_in_docusaurus, compare_with_docusaurus, our_url
 from tests.test_admin import messages_of, save_lesson
 
 SITE = Path(__file__).parent / "fixtures" / "links-site"
 DOCS = SITE / "docs"
 TRUTH = json.loads((SITE / "docusaurus.json").read_text(encoding="utf-8"))
-
-
-class _Anchors(HTMLParser):
-    """Every link of a body but heading permalinks, and every broken link (shown as a
-    <span class="broken-link">): its attributes and its text."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.anchors = []
-        self.open = None
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        link = tag == "a" and attributes.get("class") != "headerlink"
-        if link or (tag == "span" and attributes.get("class") == "broken-link"):
-            self.open = [attributes, ""]
-            self.anchors.append(self.open)
-
-    def handle_data(self, data):
-        if self.open is not None:
-            self.open[1] += data
-
-    def handle_endtag(self, tag):
-        if tag in ("a", "span"):
-            self.open = None
-
-
-def anchors(html):
-    parser = _Anchors()
-    parser.feed(html)
-    return [(attributes, " ".join(text.split())) for attributes, text in parser.anchors]
-
-
-def our_url(slug, docusaurus_href):
-    """Where our course serves what Docusaurus serves at `docusaurus_href`."""
-    path, _, anchor = docusaurus_href.partition("#")
-    url = f"/courses/{slug}/{path.strip('/')}/"
-    return f"{url}#{anchor}" if anchor else url
-
-
-def broken_in_docusaurus():
-    """(source file, target) of every Markdown link Docusaurus could not resolve (not the
-    throwaway site's own navbar link)."""
-    broken = {(b["source_file"], b["url"]) for b in TRUTH["broken"]["markdown_links"]}
-    sources = {doc["permalink"]: doc["source"] for doc in TRUTH["docs"]}
-    for link in TRUTH["broken"]["rendered_links"]:
-        target = link["target"].split(" (resolved as: ")[0]
-        if link["page"] in sources:
-            broken.add((sources[link["page"]], target))
-    written = {
-        (page["source"], link["target"]) for page in TRUTH["links"] for link in page["links"]
-    }
-    return broken & written
 
 
 @pytest.fixture
@@ -96,33 +43,20 @@ def lesson_at(report, source):
 def test_the_fixture_was_built_by_docusaurus_with_broken_links_of_both_kinds():
     assert TRUTH["build"]["ok"] and TRUTH["docusaurus_version"] == "3.10.2"
     assert TRUTH["markdown_format"] == "mdx"
-    assert {target for _, target in broken_in_docusaurus()} == {
+    assert {target for _, target in broken_in_docusaurus(TRUTH)} == {
         "./spotting-scope.md",
         "../nowhere/",
     }
 
 
-def test_every_link_leads_where_docusaurus_sends_it(imported):
-    checked = 0
-    broken = broken_in_docusaurus()
-    for page in TRUTH["links"]:
-        ours = anchors(lesson_at(imported, page["source"]).body.html)
-        for link in page["links"]:
-            attributes, _ = next(a for a in ours if a[1] == link["text"])
-            ours.remove((attributes, link["text"]))
-            where = f"{page['source']}:{link['line']} {link['target']}"
-            if (page["source"], link["target"]) in broken:
-                assert "href" not in attributes, where
-                assert attributes["class"] == "broken-link", where
-            else:
-                href = link["resolved_permalink"] or link["html_href"]
-                assert attributes["href"] == our_url(imported.course, href), where
-            checked += 1
-    assert checked == sum(len(page["links"]) for page in TRUTH["links"]) == 20
+def test_the_course_and_every_link_are_as_docusaurus_reads_them(imported):
+    course = Course.objects.get(slug=imported.course)
+    assert sum(len(page["links"]) for page in TRUTH["links"]) == 20
+    assert compare_with_docusaurus(course, TRUTH) == []
 
 
 def test_every_broken_link_is_reported_at_its_own_line(imported):
-    broken = broken_in_docusaurus()
+    broken = broken_in_docusaurus(TRUTH)
     expected = sorted(
         f"docs/{page['source']}:{link['line']} -> {link['target']}"
         for page in TRUTH["links"]
@@ -141,7 +75,7 @@ def test_every_broken_link_is_reported_at_its_own_line(imported):
 def test_our_pages_are_served_at_docusaurus_permalinks(imported):
     for doc in TRUTH["docs"]:
         lesson = lesson_at(imported, doc["source"])
-        assert lesson.get_absolute_url() == our_url(imported.course, doc["permalink"])
+        assert lesson.get_absolute_url() == our_url(lesson.course, doc["permalink"])
 
 
 def test_mdx_imports_exports_and_components_are_never_shown_as_code(imported):
