@@ -25,7 +25,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.safestring import mark_safe
 
 from courses.models import Course, Lesson, LessonBody
-from courses.rendering import ESM_START
+from courses.rendering.mdx import ESM_START
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 10

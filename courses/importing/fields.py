@@ -10,7 +10,7 @@ import re
 import frontmatter
 import yaml
 
-from courses.rendering import strip_bidi_controls
+from courses.rendering.sanitise import strip_bidi_controls
 
 FRONTMATTER_FIELDS = {
     "title",

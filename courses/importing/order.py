@@ -6,7 +6,7 @@ import re
 from collections import defaultdict
 
 from courses.models import Section
-from courses.rendering import strip_bidi_controls
+from courses.rendering.sanitise import strip_bidi_controls
 
 SECTION_PAGE_NAMES = ("index", "readme")
 # Docusaurus' number prefix parser, including the date-like and version-like names it leaves alone.

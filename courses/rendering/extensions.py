@@ -1,0 +1,143 @@
+"""Pass 2: Python-Markdown with an explicit extension list, and the instance each thread
+keeps between renders."""
+
+import threading
+import xml.etree.ElementTree as etree
+from contextlib import contextmanager
+
+import markdown
+from markdown.inlinepatterns import SimpleTagInlineProcessor
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
+from pygments.style import Style
+from pymdownx.blocks import BlocksExtension
+from pymdownx.blocks.admonition import Admonition
+from pymdownx.blocks.block import Block
+from pymdownx.blocks.details import Details
+
+from courses.rendering.bounded import BoundedParsingExtension
+from courses.rendering.headings import Headings
+from courses.rendering.lines import ADMONITION_TYPES
+from courses.rendering.links import LinkResolver
+from courses.tasklists import TaskListExtension
+
+
+class _ClassesOnlyStyle(Style):
+    """Highlighting writes CSS classes only (the stylesheet is static), so the formatter
+    gets a style with nothing to build: Pygments turns the default one into CSS for every
+    code block otherwise."""
+
+    styles = {}
+
+
+def _extensions():
+    return [
+        "markdown.extensions.tables",
+        "markdown.extensions.footnotes",
+        "pymdownx.highlight",
+        "pymdownx.superfences",
+        TaskListExtension(),
+        _AdmonitionsExtension(),
+        _MdxBlocksExtension(),
+        _CoursebookExtension(),
+        BoundedParsingExtension(),
+    ]
+
+
+EXTENSION_CONFIGS = {
+    "markdown.extensions.tables": {"use_align_attribute": True},
+    "pymdownx.highlight": {
+        "css_class": "highlight",
+        "use_pygments": True,
+        "guess_lang": False,
+        "pygments_lang_class": True,
+        "pygments_style": _ClassesOnlyStyle,
+        # Line numbers drawn by CSS from data-linenos: one <pre> per block, and copying the
+        # code copies no numbers.
+        "linenums_style": "pymdownx-inline",
+    },
+}
+
+_idle = threading.local()
+
+
+@contextmanager
+def markdown_for(context):
+    """A configured Markdown instance holding this call's context, reset before use.
+
+    Building an instance costs about a tenth of an average lesson's render, so each thread
+    keeps one between calls. What a call produces (toc, problems) lives on its context, not
+    on the instance; an instance a call left half-way (it raised) is not reused."""
+    md = getattr(_idle, "md", None)
+    _idle.md = None
+    if md is None:
+        md = markdown.Markdown(extensions=_extensions(), extension_configs=EXTENSION_CONFIGS)
+    md.reset()
+    md.coursebook = context
+    yield md
+    md.coursebook = None
+    _idle.md = md
+
+
+class _Aside(Admonition):
+    """A Docusaurus admonition: <aside class="admonition tip"> with its title."""
+
+    def on_create(self, parent):
+        element = super().on_create(parent)
+        element.tag = "aside"
+        return element
+
+
+class _AdmonitionsExtension(BlocksExtension):
+    def extendMarkdownBlocks(self, md, block_mgr):
+        for kind in ADMONITION_TYPES:
+            block_mgr.register(
+                type(
+                    kind.title(),
+                    (_Aside,),
+                    {"OPTIONS": {}, "NAME": kind, "DEF_TITLE": kind.title(), "DEF_CLASS": kind},
+                ),
+                {},
+            )
+
+
+class _ComponentNotice(Block):
+    """Where an MDX component stood: `/// component-notice | Name` names it."""
+
+    NAME = "component-notice"
+    ARGUMENT = True
+
+    def on_create(self, parent):
+        notice = etree.SubElement(parent, "p", {"class": "component-notice"})
+        notice.text = "Interactive content not available here: "
+        etree.SubElement(notice, "code").text = AtomicString(self.argument)
+        return notice
+
+
+class _MdxBlocksExtension(BlocksExtension):
+    """Disclosure widgets for <details> and tabs, and notices for components."""
+
+    def extendMarkdownBlocks(self, md, block_mgr):
+        block_mgr.register(Details, {})
+        block_mgr.register(_ComponentNotice, {})
+
+
+class _EmptyHeaderCells(Treeprocessor):
+    """A table's empty header cell (the corner of `| | A | B |`) becomes a plain cell: a
+    header that names nothing is noise to a screen reader."""
+
+    def run(self, root):
+        for cell in root.iter("th"):
+            if not (cell.text or "").strip() and not len(cell):
+                cell.tag = "td"
+
+
+class _CoursebookExtension(markdown.Extension):
+    """Heading ids and the toc, link resolution, and GitHub-flavoured ~~strikethrough~~."""
+
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(Headings(md), "coursebook_headings", 5)
+        md.treeprocessors.register(LinkResolver(md), "coursebook_links", 1)
+        md.treeprocessors.register(_EmptyHeaderCells(md), "coursebook_empty_headers", 1)
+        strikethrough = SimpleTagInlineProcessor(r"(~~)(?=\S)(.+?)(?<=\S)~~", "del")
+        md.inlinePatterns.register(strikethrough, "strikethrough", 65)

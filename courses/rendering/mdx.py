@@ -1,0 +1,176 @@
+"""MDX: what Docusaurus compiles as JavaScript rather than shows, as the line pass meets it.
+
+ESM (`import`/`export`) is never shown; a component on a line of its own becomes a short
+notice naming it, except <Tabs>/<TabItem>, whose tabs become disclosure widgets (the first
+one open) so that no text is lost; <details>/<summary> become disclosure widgets with their
+Markdown rendered. `{/* comments */}` are dropped; other `{expressions}` are shown as text.
+"""
+
+import re
+
+NOT_MDX = object()
+ESM_START = re.compile(
+    r"^(?:import\s*(?:[{*'\"]|[\w$]+\s*(?:,|\s+from\b))"
+    r"|export\s+(?:default|const|let|var|function|class|async)\b|export\s*[{*])"
+)
+JSX_ATTRIBUTES = r"""(?:[^<>"'{}]|"[^"]*"|'[^']*'|\{(?:[^{}"']|"[^"]*"|'[^']*'|\{[^{}]*\})*\})*"""
+JSX_TAG = re.compile(
+    rf"<(?P<close>/)?(?:(?P<name>[A-Z][\w.]*)(?P<attributes>{JSX_ATTRIBUTES})|\s*)>"
+)
+JSX_LINE = re.compile(rf"\s*(?:<(?:/?[A-Z][\w.]*{JSX_ATTRIBUTES}|/?\s*)>\s*)+")
+JSX_LINE_START = re.compile(r"^\s*</?[A-Z]")
+JSX_TEXT_ATTRIBUTE = r"""\b{}\s*=\s*(?:"([^"]*)"|'([^']*)'|\{{\s*["']([^"']*)["']\s*\}})"""
+MAX_TAG_LINES = 32  # a tag spread over more lines than this is shown as text
+DETAILS_OPEN = re.compile(
+    r"^(?P<indent>\s*)<details(?P<attributes>\s[^>]*)?>\s*"
+    r"(?:<summary>(?P<summary>.*?)</summary>\s*)?$",
+    re.IGNORECASE,
+)
+DETAILS_CLOSE = re.compile(r"^\s*</details\s*>\s*$", re.IGNORECASE)
+SUMMARY_LINE = re.compile(r"^\s*<summary>(?P<summary>.*?)</summary>\s*$", re.IGNORECASE)
+MDX_COMMENT = re.compile(r"^\s*\{/\*.*\*/\}\s*$")
+MDX_EXPRESSION = re.compile(r"^\s*\{.*\}\s*$")  # {expression} alone on a line
+
+
+def _escape_markup(line):
+    return line.replace("&", "&amp;").replace("<", "&lt;")
+
+
+def _text_attribute(attributes, name):
+    match = re.search(JSX_TEXT_ATTRIBUTE.format(name), attributes or "")
+    return next((value for value in match.groups() if value is not None), "") if match else ""
+
+
+class Mdx:
+    """The line pass's MDX rules, which share its warnings and its stack of blocks.
+    `rewrite` returns the line's replacement (None to drop it), or NOT_MDX for a line these
+    rules leave alone."""
+
+    def __init__(self, lines):
+        self.lines = lines
+        self.in_esm = False
+        self.held = []  # (number, line) of a component tag spread over several lines
+        self.details = None  # (indent, open) of a <details> waiting for its summary
+        self.tabs = []  # per open <Tabs>: whether one of its tabs has been opened
+
+    def rewrite(self, number, line):
+        if self.in_esm:
+            self.in_esm = bool(line.strip())  # an import or export runs to a blank line
+            return None if self.in_esm else line
+        if self.held:
+            return self.continue_tag(number, line)
+        if self.details is not None:
+            return self.summary(number, line)
+        if ESM_START.match(line):
+            self.in_esm = True
+            return None
+        if JSX_LINE_START.match(line):
+            return self.component_line(number, line)
+        if match := DETAILS_OPEN.match(line):
+            opened = bool(re.search(r"\bopen\b", match.group("attributes") or ""))
+            self.details = (match.group("indent"), opened)
+            if match.group("summary") is not None:
+                return self.open_details(match.group("summary"))
+            return None
+        if DETAILS_CLOSE.match(line):
+            closed = self.lines.close_block()
+            return NOT_MDX if closed is None else closed
+        if MDX_COMMENT.match(line):
+            return ""
+        if MDX_EXPRESSION.match(line):
+            self.lines.warn(
+                number, f"MDX/JSX is not supported and is shown as text: {line.strip()}"
+            )
+            return _escape_markup(line)
+        return NOT_MDX
+
+    def finish(self):
+        """What is still held when the text ends."""
+        if self.held:
+            return self.give_up()
+        if self.details is not None:
+            return self.open_details("")
+        return None
+
+    # Components ---------------------------------------------------------------------------
+
+    def component_line(self, number, line):
+        if JSX_LINE.fullmatch(line):
+            return self.tags(number, line)
+        if JSX_TAG.match(line.lstrip()):
+            return NOT_MDX  # a component inside a line of text: its text is shown
+        self.held = [(number, line)]
+        return None
+
+    def continue_tag(self, number, line):
+        self.held.append((number, line))
+        text = "\n".join(held for _, held in self.held)
+        if JSX_LINE.fullmatch(text):
+            first = self.held[0][0]
+            self.held = []
+            return self.tags(first, text)
+        if not line.strip() or len(self.held) > MAX_TAG_LINES:
+            return self.give_up()
+        return None
+
+    def give_up(self):
+        held, self.held = self.held, []
+        number, first = held[0]
+        self.lines.warn(number, f"MDX/JSX is not supported and is shown as text: {first.strip()}")
+        return "\n".join(_escape_markup(line) for _, line in held)
+
+    def tags(self, number, text):
+        indent = text[: len(text) - len(text.lstrip())].rpartition("\n")[2]
+        out = []
+        for tag in JSX_TAG.finditer(text):
+            name, attributes = tag.group("name"), tag.group("attributes") or ""
+            self_closing = attributes.rstrip().endswith("/")
+            if name is None:
+                continue  # a fragment, <> or </>
+            if name == "Tabs":
+                if tag.group("close"):
+                    if self.tabs:
+                        self.tabs.pop()
+                elif not self_closing:
+                    self.tabs.append(False)
+            elif name == "TabItem":
+                if tag.group("close"):
+                    out.append(self.lines.close_block() or "")
+                elif not self_closing:
+                    out.append(self.open_tab(indent, attributes))
+            elif not tag.group("close"):
+                out.append(self.notice(number, indent, name))
+        return "\n".join(part for part in out if part)
+
+    def open_tab(self, indent, attributes):
+        label = _text_attribute(attributes, "label") or _text_attribute(attributes, "value")
+        first = not self.tabs or not self.tabs[-1]
+        if self.tabs:
+            self.tabs[-1] = True
+        return self.lines.open_block(
+            indent, "details", label or "Tab", ["type: tab"] + first * ["open: True"]
+        )
+
+    def notice(self, number, indent, name):
+        self.lines.warn(
+            number, f"MDX component <{name}> is replaced by a notice (not available here)"
+        )
+        return self.lines.open_block(indent, "component-notice", name) + self.lines.close_block()
+
+    # <details> ----------------------------------------------------------------------------
+
+    def summary(self, number, line):
+        """A <details> waits for its <summary> on the next line that is not blank."""
+        if not line.strip():
+            return None
+        match = SUMMARY_LINE.match(line)
+        header = self.open_details(match.group("summary") if match else "")
+        if match:
+            return header
+        rest = self.lines.rewrite(number, line)
+        return header if rest is None else f"{header}\n{rest}"
+
+    def open_details(self, summary):
+        indent, opened = self.details
+        self.details = None
+        return self.lines.open_block(indent, "details", summary.strip(), opened * ["open: True"])
