@@ -9,9 +9,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from courses import rendering, tasklists
 from courses.importing import (
     ContentError,
     recompute_reading_order,
+    render_jobs,
     render_lesson,
     revert_lesson,
 )
@@ -20,6 +22,7 @@ from learners.models import Completion
 from tests.makers import make_lesson
 
 FIXTURES = Path(__file__).parent / "fixtures"
+RENDERER_FILES = [*sorted(Path(rendering.__file__).parent.glob("*.py")), Path(tasklists.__file__)]
 
 
 def run_import(*args):
@@ -80,6 +83,27 @@ def test_changed_file_is_rerendered_and_bumps_the_content_version(folder):
     assert "updated: getting-started/first-steps" in out
     assert "Rewritten." in lesson("getting-started/first-steps").body.html
     assert Course.objects.get().content_version == version + 1
+
+
+@pytest.fixture
+def recipe_forgotten_after():
+    """The render keys' recipe is read from the files again after the test."""
+    yield
+    render_jobs._recipe.cache_clear()
+
+
+@pytest.mark.parametrize("changed", RENDERER_FILES, ids=lambda path: path.name)
+def test_a_change_to_any_file_of_the_renderer_rerenders_every_lesson(
+    folder, monkeypatch, recipe_forgotten_after, changed
+):
+    real_read_bytes = Path.read_bytes
+
+    def read_bytes(path):  # `changed` as if a line had been added to it
+        return real_read_bytes(path) + (b"\n" if path == changed else b"")
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    render_jobs._recipe.cache_clear()
+    assert "basics: 0 created, 18 updated, 0 unchanged" in run_import(folder)
 
 
 def test_lesson_whose_link_target_moved_is_rerendered(folder):

@@ -13,11 +13,12 @@ from pathlib import Path
 
 from django.conf import settings
 
-from courses import rendering, search
+from courses import rendering, search, tasklists
 from courses.importing.links import Resolver, docusaurus_url
 from courses.importing.tree import split_leading_title
 from courses.importing.workers import Stopped, run_jobs
 from courses.models import content_hash
+from courses.rendering.embeds import IFRAME_START
 
 
 def toc_levels_of(meta):
@@ -47,11 +48,13 @@ def render_body(body, *, base_dir, page_url, links, first_line=1, toc_levels=(2,
 
 @cache
 def _recipe():
-    """What else decides the stored HTML and text: the importer's code, the renderer's, the
-    search's reader text, and their libraries."""
+    """What else decides the stored HTML and text: the importer's code and the renderer's
+    (every file of each package, and the task lists), the search's reader text, and their
+    libraries."""
     digest = hashlib.sha256()
-    package = Path(__file__).parent
-    for module_file in (*sorted(package.glob("*.py")), rendering.__file__, search.__file__):
+    importer = sorted(Path(__file__).parent.glob("*.py"))
+    renderer = sorted(Path(rendering.__file__).parent.glob("*.py"))
+    for module_file in (*importer, *renderer, tasklists.__file__, search.__file__):
         digest.update(Path(module_file).read_bytes())
     for package in ("markdown", "pymdown-extensions", "pygments", "nh3"):
         digest.update(version(package).encode())
@@ -64,7 +67,7 @@ def render_key(lesson, links):
     key means the row needs neither rendering nor rewriting."""
     parts = [_recipe(), lesson.file_hash, lesson.source_path, lesson.path, links.course_slug]
     parts.append(lesson.section_path or "")
-    if rendering.IFRAME_START.search(lesson.body):
+    if IFRAME_START.search(lesson.body):
         parts.append(" ".join(sorted(settings.EMBED_HOSTS)))
     page_url = docusaurus_url(lesson.path, lesson.section_path)
     parts.append(json.dumps(links.dependencies(lesson.body, page_url)))
