@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from courses.importing.workers import Stopped, run_jobs
 from courses.rendering import Rendered, render_markdown
+from courses.rendering.lines import MAX_BLOCKS
 from tests.hostile_payloads import dangers
 
 pytestmark = pytest.mark.skipif(
@@ -107,3 +108,26 @@ def test_pathological_markdown_renders_within_the_limit_or_is_refused_cleanly(pi
     assert isinstance(outcome, Stopped | Rendered)
     if isinstance(outcome, Rendered):
         assert dangers(outcome.html) == []
+
+
+BLOCKS = {
+    "admonition": ("", ":::note\n\nText.\n\n:::\n\n", "", "<aside"),
+    "tab": (
+        "<Tabs>\n",
+        '<TabItem value="t" label="T">\n\nText.\n\n</TabItem>\n',
+        "</Tabs>\n",
+        "<details",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", BLOCKS)
+def test_thousands_of_blocks_render_the_first_few_hundred_and_the_rest_as_text(kind):
+    # pymdownx blocks cost time that grows with the blocks before them: 6,000 took 11 s.
+    start, block, end, tag = BLOCKS[kind]
+    outcome, _ = render_in_a_worker(start + block * 6000 + end)
+    assert isinstance(outcome, Rendered)
+    assert outcome.html.count(tag) == MAX_BLOCKS
+    assert outcome.html.count("Text.") == 6000
+    warnings = [problem.message for problem in outcome.problems if "are text" in problem.message]
+    assert warnings == [f"more than {MAX_BLOCKS} admonitions and tabs; the rest are text"]

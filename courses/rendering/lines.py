@@ -15,6 +15,9 @@ from courses.rendering.mdx import NOT_MDX, Mdx
 
 ADMONITION_TYPES = ("note", "tip", "info", "warning", "danger", "caution")
 MAX_NESTING = 16  # list and admonition levels; deeper ones are flattened or shown as text
+# pymdownx blocks cost time that grows with the blocks before them (4,000 admonitions take
+# five seconds); no lesson needs more than this many, and the rest are shown as text.
+MAX_BLOCKS = 300
 TAG_BLOCK = math.inf  # a block closed by its end tag, never by a run of colons
 
 ADMONITION_OPEN = re.compile(
@@ -108,18 +111,20 @@ class LinePass:
         self.problems = []
         self.code = None
         self.blocks = []  # (colons that close it, indent, fence or None), innermost last
+        self.blocks_opened = 0
         self.lists = _ListIndents()
         self.mdx = Mdx(self)
 
     def run(self, text):
         out = []
-        for number, line in enumerate(text.split("\n")):
+        lines = text.split("\n")
+        for number, line in enumerate(lines):
             rewritten = self.line(number, line)
             if rewritten is not None:
                 out.append(rewritten)
         if self.code:  # as in CommonMark, an unclosed fence runs to the end
             out.append(self.code.text(self.code.indent + self.code.fence))
-        if (held := self.mdx.finish()) is not None:
+        if (held := self.mdx.finish(len(lines) - 1)) is not None:
             out.append(held)
         out.extend(f"\n{indent}{fence}" for _, indent, fence in reversed(self.blocks) if fence)
         return "\n".join(out)
@@ -168,6 +173,9 @@ class LinePass:
                 self.warn(number, f"admonitions nested over {MAX_NESTING} deep are shown as text")
             self.blocks.append((len(match.group("colons")), "", None))
             return None
+        if not self.room_for_a_block(number):
+            self.blocks.append((len(match.group("colons")), "", None))
+            return None
         title = match.group("bracket")
         if title is None:
             title = match.group("title")
@@ -187,10 +195,18 @@ class LinePass:
         _, indent, fence = self.blocks.pop()
         return f"\n{indent}{fence}\n" if fence else None
 
-    def open_block(self, indent, kind, argument, options=()):
+    def room_for_a_block(self, number):
+        """Whether one more block fits in the lesson (MAX_BLOCKS); the first that does not is
+        reported."""
+        self.blocks_opened += 1
+        if self.blocks_opened == MAX_BLOCKS + 1:
+            self.warn(number, f"more than {MAX_BLOCKS} admonitions and tabs; the rest are text")
+        return self.blocks_opened <= MAX_BLOCKS
+
+    def open_block(self, number, indent, kind, argument, options=()):
         """A pymdownx block opened by an MDX tag (a tab, <details>, a component's notice)."""
         stack = self.blocks
-        if len(stack) >= MAX_NESTING:
+        if len(stack) >= MAX_NESTING or not self.room_for_a_block(number):
             stack.append((TAG_BLOCK, "", None))
             return f"\n{indent}{argument}\n"
         fence = "/" * (3 + len(stack))

@@ -70,7 +70,7 @@ class Mdx:
             opened = bool(re.search(r"\bopen\b", match.group("attributes") or ""))
             self.details = (match.group("indent"), opened)
             if match.group("summary") is not None:
-                return self.open_details(match.group("summary"))
+                return self.open_details(number, match.group("summary"))
             return None
         if DETAILS_CLOSE.match(line):
             closed = self.lines.close_block()
@@ -84,12 +84,12 @@ class Mdx:
             return _escape_markup(line)
         return NOT_MDX
 
-    def finish(self):
-        """What is still held when the text ends."""
+    def finish(self, number):
+        """What is still held when the text ends (on line `number`)."""
         if self.held:
             return self.give_up()
         if self.details is not None:
-            return self.open_details("")
+            return self.open_details(number, "")
         return None
 
     # Components ---------------------------------------------------------------------------
@@ -137,25 +137,25 @@ class Mdx:
                 if tag.group("close"):
                     out.append(self.lines.close_block() or "")
                 elif not self_closing:
-                    out.append(self.open_tab(indent, attributes))
+                    out.append(self.open_tab(number, indent, attributes))
             elif not tag.group("close"):
                 out.append(self.notice(number, indent, name))
         return "\n".join(part for part in out if part)
 
-    def open_tab(self, indent, attributes):
+    def open_tab(self, number, indent, attributes):
         label = _text_attribute(attributes, "label") or _text_attribute(attributes, "value")
         first = not self.tabs or not self.tabs[-1]
         if self.tabs:
             self.tabs[-1] = True
-        return self.lines.open_block(
-            indent, "details", label or "Tab", ["type: tab"] + first * ["open: True"]
-        )
+        options = ["type: tab"] + first * ["open: True"]
+        return self.lines.open_block(number, indent, "details", label or "Tab", options)
 
     def notice(self, number, indent, name):
         self.lines.warn(
             number, f"MDX component <{name}> is replaced by a notice (not available here)"
         )
-        return self.lines.open_block(indent, "component-notice", name) + self.lines.close_block()
+        notice = self.lines.open_block(number, indent, "component-notice", name)
+        return notice + self.lines.close_block()
 
     # <details> ----------------------------------------------------------------------------
 
@@ -164,13 +164,14 @@ class Mdx:
         if not line.strip():
             return None
         match = SUMMARY_LINE.match(line)
-        header = self.open_details(match.group("summary") if match else "")
+        header = self.open_details(number, match.group("summary") if match else "")
         if match:
             return header
         rest = self.lines.rewrite(number, line)
         return header if rest is None else f"{header}\n{rest}"
 
-    def open_details(self, summary):
+    def open_details(self, number, summary):
         indent, opened = self.details
         self.details = None
-        return self.lines.open_block(indent, "details", summary.strip(), opened * ["open: True"])
+        options = opened * ["open: True"]
+        return self.lines.open_block(number, indent, "details", summary.strip(), options)
