@@ -29,12 +29,14 @@ FILE_TYPES = {
     ".mp4": "video/mp4",
     ".webm": "video/webm",
 }
-# Markdown link and image targets, reference definitions, and src/href attributes.
-REFERENCE = re.compile(
-    r"""\]\(\s*(?:<([^>\n]+)>|((?:[^()\s]|\([^()\s]*\))+))"""
-    r"""|^[ ]{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)"""
-    r"""|(?:src|href)\s*=\s*["']([^"']+)""",
-    re.MULTILINE,
+FILE_SUFFIXES = tuple(FILE_TYPES)
+# Markdown link and image targets, reference definitions, and src/href attributes; each
+# pattern starts with a literal, which is searched ten times faster than alternatives.
+REFERENCES = (
+    re.compile(r"\]\(\s*(?:<([^>\n]+)>|((?:[^()\s]|\([^()\s]*\))+))"),
+    re.compile(r"\n {0,3}\[[^\]\n]+\]:\s*<?(\S+?)>?(?:\s|$)"),
+    re.compile(r"""src\s*=\s*["']([^"']+)"""),
+    re.compile(r"""href\s*=\s*["']([^"']+)"""),
 )
 
 
@@ -48,8 +50,7 @@ def add_linked_files(source, course_dir, site):
     found, warnings = {}, []
     for lesson in source.lessons:
         base = posixpath.dirname(lesson.source_path)
-        for match in REFERENCE.finditer(lesson.body):
-            target = next(group for group in match.groups() if group)
+        for target in references(lesson.body):
             for root, rel, path in _places(target, base, prefix, static_root, course_root):
                 if path not in stored and path not in found:
                     found[path] = _read(root, rel, path, warnings, course_dir.name)
@@ -61,6 +62,16 @@ def add_linked_files(source, course_dir, site):
         assets=(*source.assets, *assets),
         warnings=(*source.warnings, *warnings),
     )
+
+
+def references(body):
+    """Every link, image and reference target written in `body` that may name a file."""
+    text = "\n" + body
+    for pattern in REFERENCES:
+        for match in pattern.finditer(text):
+            target = next(group for group in match.groups() if group)
+            if target.lower().split("#", 1)[0].split("?", 1)[0].endswith(FILE_SUFFIXES):
+                yield target
 
 
 def _places(target, base, prefix, static_root, course_root):
