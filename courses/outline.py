@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.core.cache import cache
-from django.urls import reverse
 
-from courses.models import Lesson, Section
+from courses.models import Lesson, Section, lesson_url
 from courses.outline_html import OutlineHTML
 
 
@@ -83,6 +82,16 @@ class Outline:
     @cached_property
     def listed_ids(self):
         return frozenset(item.id for item in self.lessons)
+
+    @cached_property
+    def content_hashes(self):
+        """{lesson id: the hash of its text}, for every lesson a learner may open."""
+        return {item.id: item.content_hash for item in self.published.values()}
+
+    @cached_property
+    def by_path(self):
+        """Every lesson a learner may open, by its URL in the course."""
+        return {item.path: item for item in self.published.values()}
 
     @property
     def first(self):
@@ -205,7 +214,7 @@ def build_outline(course):
             id=lesson.id,
             doc_id=lesson.doc_id,
             path=lesson.path,
-            url=_lesson_url(course, lesson.path),
+            url=lesson_url(course.slug, lesson.path),
             title=lesson.title,
             label=lesson.label,
             section_id=lesson.section_id if lesson.section_id in sections else None,
@@ -234,12 +243,6 @@ def build_outline(course):
         orders=[item.order for item in lessons],
         front_page=next((item for item in published.values() if not item.path), None),
     )
-
-
-def _lesson_url(course, path):
-    if not path:  # the front page
-        return course.get_absolute_url()
-    return reverse("courses:lesson", args=[course.slug, path])
 
 
 def _is_page_of(item, section):

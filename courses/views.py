@@ -1,4 +1,5 @@
-from functools import wraps
+from functools import partial, wraps
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -7,11 +8,15 @@ from django.core.validators import slug_re
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.defaultfilters import urlencode
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
 from courses.models import Asset, Course, Lesson
-from courses.outline import get_outline
+from courses.outline import get_outline, outline_cache_key
+from courses.prerendered import Reader, render_page
 from courses.search import MAX_QUERY_CHARS, search_lessons
+from courses.tasklists import has_checklist
 
 SEARCH_RESULTS_PER_PAGE = 20
 
@@ -29,7 +34,14 @@ def sign_in_required_if_configured(view):
 
 
 def get_course(course_slug):
-    return get_object_or_404(Course, slug=course_slug)
+    """The course, or a 404. Read with plain SQL: every reading page starts here, and building
+    the ORM's query would cost more than the rest of the lookup."""
+    table = Course._meta.db_table
+    found = Course.objects.raw(f"SELECT * FROM {table} WHERE slug = %s", [course_slug])  # noqa: S608
+    course = next(iter(found), None)
+    if course is None:
+        raise Http404("No such course.")
+    return course
 
 
 def get_published_lesson(course_slug, lesson_path):
@@ -39,6 +51,13 @@ def get_published_lesson(course_slug, lesson_path):
         course__slug=course_slug,
         path=lesson_path,
     )
+
+
+def reader_parts():
+    """What the reading pages show of the person reading them (their progress, checkmarks,
+    checklists) is worked out by the module settings.READER_PARTS names: learners.reading.
+    courses never imports learners."""
+    return import_module(settings.READER_PARTS)
 
 
 def catalogue(request):
@@ -54,29 +73,51 @@ def course(request, course_slug):
     course = get_course(course_slug)
     outline = get_outline(course)
     if outline.front_page is not None:
-        return lesson_page(request, get_published_lesson(course_slug, ""))
-    return render(request, "courses/course.html", {"course": course, "outline": outline})
+        return lesson_page(request, course, outline, outline.front_page)
+    return render_page(
+        request,
+        "courses/course.html",
+        key=outline_cache_key(course),
+        content=lambda: {"course": course, "outline": outline},
+        reader=reader_parts().course(request, outline),
+    )
 
 
 @sign_in_required_if_configured
 def lesson(request, course_slug, lesson_path):
-    return lesson_page(request, get_published_lesson(course_slug, lesson_path))
+    course = get_course(course_slug)
+    outline = get_outline(course)
+    item = outline.by_path.get(lesson_path)
+    if item is None:
+        raise Http404("No such lesson.")
+    return lesson_page(request, course, outline, item)
 
 
-def lesson_page(request, lesson):
-    outline = get_outline(lesson.course)
-    sections = outline.section_chain(lesson.section_id)
-    context = {
-        "course": lesson.course,
+def lesson_page(request, course, outline, item):
+    return render_page(
+        request,
+        "courses/lesson.html",
+        key=(outline_cache_key(course), item.id),
+        content=lambda: lesson_context(course, outline, item),
+        reader=reader_parts().lesson(request, outline, item),
+    )
+
+
+def lesson_context(course, outline, item):
+    """What the lesson page shows every reader, from one query."""
+    lesson = Lesson.objects.select_related("body").get(pk=item.id)
+    lesson.course = course
+    return {
+        "course": course,
         "lesson": lesson,
-        "lesson_url": outline.published[lesson.id].url,
+        "lesson_url": item.url,
+        "has_checklist": has_checklist(lesson.body.html),
         "outline": outline,
-        "sections": sections,
+        "sections": outline.section_chain(item.section_id),
         "previous": outline.previous_link(lesson),
         "next": outline.next_link(lesson),
         "toc": [] if lesson.hide_table_of_contents else lesson.body.toc,
     }
-    return render(request, "courses/lesson.html", context)
 
 
 def get_search_scope(course_slug):
@@ -93,9 +134,29 @@ def get_search_scope(course_slug):
 def search(request):
     query = request.GET.get("q", "").strip()[:MAX_QUERY_CHARS]
     course = get_search_scope(request.GET.get("course"))
-    results = search_lessons(query, course=course) if query else []
+    return render_page(
+        request,
+        "courses/search.html",
+        key=outline_cache_key(course) if course else None,
+        content=lambda: {"course": course},
+        reader=Reader(
+            facts={"searched": bool(query)},
+            values={
+                "query": query,
+                "all_courses_query": f"?q={urlencode(query)}" if query else "",
+                "results": partial(search_results, request, query, course),
+            },
+        ),
+    )
+
+
+def search_results(request, query, course):
+    """The hits of a search, a page of them, each ticked when the learner has completed it."""
+    results = search_lessons(query, course=course)
     page = Paginator(results, SEARCH_RESULTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "courses/search.html", {"query": query, "course": course, "page": page})
+    done_ids = reader_parts().completed_among(request, [hit.lesson_id for hit in page.object_list])
+    context = {"query": query, "page": page, "done_ids": done_ids}
+    return render_to_string("courses/_search_results.html", context, request)
 
 
 @require_safe
