@@ -18,7 +18,8 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from itertools import islice
 
 import snowballstemmer
 from django.db import NotSupportedError, connection, transaction
@@ -183,12 +184,12 @@ def search_lessons(query, course=None):
     words = search_words(query)
     if not words:
         return SearchResults([], words)
-    lessons = Lesson.objects.listed()
-    if course is not None:
-        lessons = lessons.filter(course=course)
     if connection.vendor == "sqlite":
-        ranked = sqlite_ranked(words, lessons)
+        ranked = sqlite_ranked(words, course)
     elif connection.vendor == "postgresql":
+        lessons = Lesson.objects.listed()
+        if course is not None:
+            lessons = lessons.filter(course=course)
         ranked = postgres_ranked(words, lessons)
     else:
         raise NotSupportedError("Lesson search needs SQLite or PostgreSQL.")
@@ -201,17 +202,17 @@ def search_words(query):
     return [word for word in words if word not in STOP_WORDS][:MAX_QUERY_WORDS]
 
 
-def sqlite_ranked(words, lessons):
+def sqlite_ranked(words, course=None):
     """[(lesson id, course id)] best first, from the FTS5 table."""
     # Each word is an FTS5 string: it holds no quote, so nothing in it is an operator.
     match = " ".join(f'"{word}"' for word in words)
-    # The conditions on the lessons come as the ORM writes them, so "listed" is defined once.
-    # They are checked on the matching lessons alone, in the index that holds what they read:
-    # SQLite's rows keep those columns behind the Markdown and HTML.
-    conditions, params = lessons.query.get_compiler(connection=connection).compile(
-        lessons.query.where
-    )
-    # Interpolated: only that ORM-built SQL and a constant; the user's words are a parameter.
+    conditions, params = listed_conditions()
+    if course is not None:
+        conditions, params = (
+            f"{conditions} AND courses_lesson.course_id = %s",
+            [*params, course.pk],
+        )
+    # Interpolated: only that ORM-built SQL and constants; the user's words are a parameter.
     sql = (
         "SELECT courses_lesson.id, courses_lesson.course_id FROM courses_lessonbody_search"  # noqa: S608
         " JOIN courses_lesson INDEXED BY lesson_search_listing"
@@ -222,6 +223,15 @@ def sqlite_ranked(words, lessons):
     with connection.cursor() as cursor:
         cursor.execute(sql, [match, *params])
         return cursor.fetchall()
+
+
+@cache
+def listed_conditions():
+    """The conditions of Lesson.objects.listed() as the ORM writes them in SQL, so "listed" is
+    defined once; built once per process. They are checked on the matching lessons alone, in
+    the index that holds what they read: SQLite's rows keep those columns behind the HTML."""
+    lessons = Lesson.objects.listed()
+    return lessons.query.get_compiler(connection=connection).compile(lessons.query.where)
 
 
 def postgres_ranked(words, lessons):
@@ -304,9 +314,10 @@ class WordMatcher:
         self.known = {}
 
     def matches(self, word):
-        if word not in self.known:
-            self.known[word] = self.stem_matches(fold(word))
-        return self.known[word]
+        matched = self.known.get(word)
+        if matched is None:
+            matched = self.known[word] = self.stem_matches(fold(word))
+        return matched
 
     def stem_matches(self, word):
         if not word.startswith(self.prefixes):
@@ -393,14 +404,14 @@ def words_through_first_match(text, matcher, size=SNIPPET_WORDS):
     if none does), and that word's number, or None. One word more than a snippet shows, so it
     can tell that more follows."""
     words = []
-    first = None
-    for word in WORD.finditer(text):
+    found = WORD.finditer(text)
+    for word in found:
         words.append(word)
-        if first is None and matcher.matches(word[0]):
+        if matcher.matches(word[0]):
             first = len(words) - 1
-        if first is not None and len(words) > first + size:
-            break
-    return words, first
+            words += islice(found, size)
+            return words, first
+    return words, None
 
 
 def cut_snippet(text, matcher, words, first, size=SNIPPET_WORDS):

@@ -113,6 +113,10 @@ def lesson_context(course, outline, item):
         "lesson_url": item.url,
         "has_checklist": has_checklist(lesson.body.html),
         "outline": outline,
+        # A visitor's outline has no marks, so it is the same for every visitor.
+        "outline_for_visitors": outline.html().render(
+            current_id=item.id, open_ids=outline.section_chain_ids(item.section_id)
+        ),
         "sections": outline.section_chain(item.section_id),
         "previous": outline.previous_link(lesson),
         "next": outline.next_link(lesson),

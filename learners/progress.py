@@ -291,7 +291,9 @@ def learner_courses(user):
         .annotate(
             lesson_count=Count("lessons", filter=listed),
             done=Subquery(completed.annotate(count=Count("id")).values("count")),
-            last_completed_at=Subquery(completed.annotate(last=Max("completed_at")).values("last")),
+            last_completed_at=Subquery(
+                completed.annotate(last=Max("completed_at")).values("last")
+            ),
         )
     )
     next_up = next_lessons(user, [course.pk for course in courses])
