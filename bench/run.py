@@ -9,17 +9,19 @@ a fresh SQLite database, collected static files. The run measures
   `markdown.markdown` (no extensions) on the same files; an unchanged re-import; and an
   import with one changed file;
 - queries per page (catalogue, course, lesson, dashboard, search) at 10 and 1,000 lessons,
-  through Django's test client, with an empty outline cache and again with it filled;
-- throughput of the signed-in lesson, course and search pages of the 1,000-lesson course
-  under gunicorn (production settings, 2 sync workers) against a minimal Django view served
-  by the same gunicorn through the same middleware, alternated in rounds with wrk; and, for
-  reference, a small template with one query and a CSRF form, and an empty page on the
-  site's base template for the same signed-in learner;
-- the peak RSS of a gunicorn worker after all of that.
+  through Django's test client, once a page has been shown and on the first request after an
+  import;
+- throughput and worker CPU per request of the signed-in lesson, course and search pages and
+  the anonymous lesson page of the 1,000-lesson course under gunicorn (production settings, 2
+  sync workers), against two minimal Django views served by the same gunicorn through the
+  same middleware: one for a visitor, one that loads a signed-in learner's session and user.
+  wrk runs each in turn, in alternating rounds;
+- the peak RSS of a gunicorn worker that has served every lesson of the 1,000-lesson course
+  signed in and signed out.
 
 Import timings are the best of several repeats alternated with their baseline, page ratios
-the median over rounds of each page against the minimal view of the same round, so a busy
-machine hurts the baseline and the figure alike. The table is printed; every number goes to
+the median over rounds of each page against a minimal view of the same round, so a busy
+machine hurts the baseline and the figure alike. The tables are printed; every number goes to
 bench/out/results.json.
 """
 

@@ -278,22 +278,20 @@ def fetch_hits(lesson_ids, words):
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, list(lesson_ids))
-        rows = {row[0]: row for row in cursor.fetchall()}
+        rows = {row[0]: row[1:] for row in cursor.fetchall()}
     matcher = WordMatcher(words)
     hits = []
     for lesson_id in lesson_ids:
         if lesson_id not in rows:
-            continue
-        _, path, title, description, text, course_id, slug, course_title, section_title = rows[
-            lesson_id
-        ]
+            continue  # gone since it was found
+        path, title, description, text, course_id, slug, course_title, section = rows[lesson_id]
         hits.append(
             Hit(
                 lesson_id=lesson_id,
                 title=title,
                 url=lesson_url(slug, path),
                 course=HitCourse(course_id, slug, course_title, course_url(slug)),
-                section_title=section_title or "",
+                section_title=section or "",
                 snippet=lesson_snippet(text, description, matcher),
             )
         )
