@@ -714,7 +714,7 @@ def machine():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=5, help="A/B rounds per page (5)")
+    parser.add_argument("--rounds", type=int, default=7, help="A/B rounds per page (7)")
     parser.add_argument("--seconds", type=int, default=5, help="seconds per wrk run (5)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument(

@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
 from courses.models import Asset, Course, Lesson
-from courses.outline import get_outline, outline_cache_key
+from courses.outline import course_and_outline, outline_cache_key
 from courses.prerendered import Reader, render_page
 from courses.search import MAX_QUERY_CHARS, search_lessons
 from courses.tasklists import has_checklist
@@ -34,14 +34,15 @@ def sign_in_required_if_configured(view):
 
 
 def get_course(course_slug):
-    """The course, or a 404. Read with plain SQL: every reading page starts here, and building
-    the ORM's query would cost more than the rest of the lookup."""
-    table = Course._meta.db_table
-    found = Course.objects.raw(f"SELECT * FROM {table} WHERE slug = %s", [course_slug])  # noqa: S608
-    course = next(iter(found), None)
-    if course is None:
+    return get_object_or_404(Course, slug=course_slug)
+
+
+def get_course_and_outline(course_slug):
+    """The course a reading page shows, with its outline, or a 404."""
+    found = course_and_outline(course_slug)
+    if found is None:
         raise Http404("No such course.")
-    return course
+    return found
 
 
 def get_published_lesson(course_slug, lesson_path):
@@ -70,8 +71,7 @@ def catalogue(request):
 def course(request, course_slug):
     """The course's outline, or its front page when a lesson has the course's own URL
     (a Docusaurus site's `slug: /` or root index), as Docusaurus serves its home doc."""
-    course = get_course(course_slug)
-    outline = get_outline(course)
+    course, outline = get_course_and_outline(course_slug)
     if outline.front_page is not None:
         return lesson_page(request, course, outline, outline.front_page)
     return render_page(
@@ -85,8 +85,7 @@ def course(request, course_slug):
 
 @sign_in_required_if_configured
 def lesson(request, course_slug, lesson_path):
-    course = get_course(course_slug)
-    outline = get_outline(course)
+    course, outline = get_course_and_outline(course_slug)
     item = outline.by_path.get(lesson_path)
     if item is None:
         raise Http404("No such lesson.")

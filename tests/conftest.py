@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
 
-from courses import rendering
+from courses import outline, rendering
 from courses.prerendered import kept_pages
 from learners.models import User
 
@@ -54,6 +54,7 @@ def empty_cache():
     server does."""
     cache.clear()
     kept_pages.clear()
+    outline._outlines.clear()
 
 
 @pytest.fixture
