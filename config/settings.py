@@ -109,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",
+                "courses.prerendered.request_values",
             ],
         },
     }
@@ -202,6 +203,13 @@ EMAIL_USE_TLS = envbool("DJANGO_EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "Coursebook <coursebook@localhost>")
 
 SITE_NAME = env("COURSEBOOK_SITE_NAME", "Coursebook")
+# Lesson, course and search pages rendered once per course version, with holes for the
+# reader's own values (courses/prerendered.py). Off under DEBUG, so an edited template shows
+# on the next request.
+PRERENDERED_PAGES = not DEBUG
+# What the reading pages show of their reader (progress, checkmarks, checklists) comes from
+# this module; courses never imports learners.
+READER_PARTS = "learners.reading"
 LESSONS_REQUIRE_LOGIN = envbool("LESSONS_REQUIRE_LOGIN")
 # Hosts whose <iframe> embeds lessons keep (sandboxed); any other iframe becomes a link.
 EMBED_HOSTS = envhosts(

@@ -1,8 +1,24 @@
 import hashlib
+from functools import lru_cache
 
 from django.db import models
 from django.db.models import F
 from django.urls import reverse
+
+
+@lru_cache(maxsize=10_000)
+def course_url(course_slug):
+    """A course's URL. Kept, like lesson URLs, since reverse() costs 10-30 µs a call."""
+    return reverse("courses:course", args=[course_slug])
+
+
+@lru_cache(maxsize=10_000)
+def lesson_url(course_slug, path):
+    """A lesson's URL: its path in the course, or the course's own URL for its front page
+    (Docusaurus `slug: /`)."""
+    if not path:
+        return course_url(course_slug)
+    return reverse("courses:lesson", args=[course_slug, path])
 
 
 def content_hash(text):
@@ -43,7 +59,7 @@ class Course(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("courses:course", args=[self.slug])
+        return course_url(self.slug)
 
 
 class Section(models.Model):
@@ -149,9 +165,7 @@ class Lesson(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        if not self.path:  # the course's front page (Docusaurus `slug: /`)
-            return self.course.get_absolute_url()
-        return reverse("courses:lesson", args=[self.course.slug, self.path])
+        return lesson_url(self.course.slug, self.path)
 
     def show(self, body):
         """Show `body` (a saved LessonBody); the content hash follows its Markdown, so

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.core.cache import cache
-from django.urls import reverse
+from django.db import connection
 
-from courses.models import Lesson, Section
+from courses.models import Course, Lesson, Section, lesson_url
 from courses.outline_html import OutlineHTML
 
 
@@ -84,6 +84,16 @@ class Outline:
     def listed_ids(self):
         return frozenset(item.id for item in self.lessons)
 
+    @cached_property
+    def content_hashes(self):
+        """{lesson id: the hash of its text}, for every lesson a learner may open."""
+        return {item.id: item.content_hash for item in self.published.values()}
+
+    @cached_property
+    def by_path(self):
+        """Every lesson a learner may open, by its URL in the course."""
+        return {item.path: item for item in self.published.values()}
+
     @property
     def first(self):
         return self.lessons[0] if self.lessons else None
@@ -153,23 +163,44 @@ def outline_cache_key(course):
 # rather than fill a shared cache (Redis) for good.
 OUTLINE_CACHE_SECONDS = 24 * 60 * 60
 
-# The outline each course had at its latest version seen by this process. Unpickling a large
-# outline from the cache on every request would cost more than the rest of the page.
+# By slug: the outline each course had at its latest version seen by this process, with the
+# course as read then. Unpickling a large outline from the cache on every request would cost
+# more than the rest of the page.
 _outlines = {}
 
 
 def get_outline(course):
     """The course's outline: this process's copy, else the cache's, else built (two queries)."""
     key = outline_cache_key(course)
-    known_key, outline = _outlines.get(course.pk, (None, None))
+    known_key, outline, _ = _outlines.get(course.slug, (None, None, None))
     if known_key == key:
         return outline
     outline = cache.get(key)
     if outline is None:
         outline = build_outline(course)
         cache.set(key, outline, timeout=OUTLINE_CACHE_SECONDS)
-    _outlines[course.pk] = (key, outline)
+    _outlines[course.slug] = (key, outline, course)
     return outline
+
+
+def course_and_outline(course_slug):
+    """The course with this slug and its outline, or None when there is none.
+
+    Every reading page starts here. When this process keeps a version of the course, this
+    costs one query, for the course's id and version: reading the row into a Course would cost
+    four times as much. Only when that version is no longer the course's (after an import or
+    an admin save) is the course read again."""
+    _, outline, course = _outlines.get(course_slug, (None, None, None))
+    if course is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, content_version FROM {Course._meta.db_table} WHERE slug = %s",  # noqa: S608
+                [course_slug],
+            )
+            if cursor.fetchone() == (course.pk, course.content_version):
+                return course, outline
+    course = Course.objects.filter(slug=course_slug).first()
+    return (course, get_outline(course)) if course is not None else None
 
 
 OUTLINE_LESSON_FIELDS = (
@@ -205,7 +236,7 @@ def build_outline(course):
             id=lesson.id,
             doc_id=lesson.doc_id,
             path=lesson.path,
-            url=_lesson_url(course, lesson.path),
+            url=lesson_url(course.slug, lesson.path),
             title=lesson.title,
             label=lesson.label,
             section_id=lesson.section_id if lesson.section_id in sections else None,
@@ -234,12 +265,6 @@ def build_outline(course):
         orders=[item.order for item in lessons],
         front_page=next((item for item in published.values() if not item.path), None),
     )
-
-
-def _lesson_url(course, path):
-    if not path:  # the front page
-        return course.get_absolute_url()
-    return reverse("courses:lesson", args=[course.slug, path])
 
 
 def _is_page_of(item, section):

@@ -32,10 +32,13 @@ class _Lesson:
 
 @dataclass(frozen=True)
 class _Section:
+    """A section's markup around its count: folded to a link, open, or closed."""
+
     section: object
-    name: str
     parts: list
-    folded_url: str
+    folded: tuple
+    opened: tuple
+    closed: tuple
 
 
 class OutlineHTML:
@@ -93,25 +96,29 @@ class OutlineHTML:
         count = section_count(section, done_ids) if signed_in else ""
         is_open = open_ids is None or section.id in open_ids
         if not is_open and self.fold:
-            html += [
-                '<li class="outline__section outline__section--folded"',
-                f' id="section-{section.id}">',
-                f'<a class="outline__section-link" href="{part.folded_url}">',
-                part.name,
-                count,
-                "</a>",
-                self.description(section),
-                "</li>",
-            ]
+            html += [part.folded[0], count, part.folded[1]]
             return
-        html += [
-            f'<li class="outline__section" id="section-{section.id}">',
-            "<details open>" if is_open else "<details>",
-            f"<summary>{part.name}{count}</summary>",
-            self.description(section),
-        ]
+        before, after = part.opened if is_open else part.closed
+        html += [before, count, after]
         self.render_parts(part.parts, html, state)
         html.append("</details></li>")
+
+    def section_part(self, section):
+        name = f'<span class="outline__section-name">{escape(section.title)}</span>'
+        description = self.description(section)
+        start = f'<li class="outline__section" id="section-{section.id}">'
+        return _Section(
+            section=section,
+            parts=self.list_parts(section.entries, nested=True),
+            folded=(
+                '<li class="outline__section outline__section--folded"'
+                f' id="section-{section.id}">'
+                f'<a class="outline__section-link" href="{self.folded_url(section)}">{name}',
+                f"</a>{description}</li>",
+            ),
+            opened=(f"{start}<details open><summary>{name}", f"</summary>{description}"),
+            closed=(f"{start}<details><summary>{name}", f"</summary>{description}"),
+        )
 
     def description(self, section):
         if not (self.contents and section.description):
@@ -130,14 +137,7 @@ class OutlineHTML:
             if entry.is_link:
                 parts.append(link_item(entry))
             elif entry.is_section:
-                parts.append(
-                    _Section(
-                        section=entry,
-                        name=f'<span class="outline__section-name">{escape(entry.title)}</span>',
-                        parts=self.list_parts(entry.entries, nested=True),
-                        folded_url=self.folded_url(entry),
-                    )
-                )
+                parts.append(self.section_part(entry))
             else:
                 parts.append(
                     _Lesson(

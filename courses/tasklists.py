@@ -119,6 +119,11 @@ def put_checkboxes(sanitised_html, boxes):
     return pattern.sub(checkbox, sanitised_html)
 
 
+def has_checklist(body_html):
+    """Whether a rendered lesson has task-list checkboxes (a checklist for each learner)."""
+    return CHECKBOX.search(body_html) is not None
+
+
 def task_items(body_html):
     """The task items of a rendered lesson, in order, with their text as a reader sees it."""
     if 'class="task-list-item-checkbox"' not in body_html:

@@ -1,4 +1,5 @@
-from functools import wraps
+from functools import partial, wraps
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -7,11 +8,15 @@ from django.core.validators import slug_re
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.defaultfilters import urlencode
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
 from courses.models import Asset, Course, Lesson
-from courses.outline import get_outline
+from courses.outline import course_and_outline, outline_cache_key
+from courses.prerendered import Reader, render_page
 from courses.search import MAX_QUERY_CHARS, search_lessons
+from courses.tasklists import has_checklist
 
 SEARCH_RESULTS_PER_PAGE = 20
 
@@ -32,6 +37,14 @@ def get_course(course_slug):
     return get_object_or_404(Course, slug=course_slug)
 
 
+def get_course_and_outline(course_slug):
+    """The course a reading page shows, with its outline, or a 404."""
+    found = course_and_outline(course_slug)
+    if found is None:
+        raise Http404("No such course.")
+    return found
+
+
 def get_published_lesson(course_slug, lesson_path):
     """A lesson a learner may open: drafts and archived lessons are 404, unlisted ones open."""
     return get_object_or_404(
@@ -39,6 +52,13 @@ def get_published_lesson(course_slug, lesson_path):
         course__slug=course_slug,
         path=lesson_path,
     )
+
+
+def reader_parts():
+    """What the reading pages show of the person reading them (their progress, checkmarks,
+    checklists) is worked out by the module settings.READER_PARTS names: learners.reading.
+    courses never imports learners."""
+    return import_module(settings.READER_PARTS)
 
 
 def catalogue(request):
@@ -51,32 +71,56 @@ def catalogue(request):
 def course(request, course_slug):
     """The course's outline, or its front page when a lesson has the course's own URL
     (a Docusaurus site's `slug: /` or root index), as Docusaurus serves its home doc."""
-    course = get_course(course_slug)
-    outline = get_outline(course)
+    course, outline = get_course_and_outline(course_slug)
     if outline.front_page is not None:
-        return lesson_page(request, get_published_lesson(course_slug, ""))
-    return render(request, "courses/course.html", {"course": course, "outline": outline})
+        return lesson_page(request, course, outline, outline.front_page)
+    return render_page(
+        request,
+        "courses/course.html",
+        key=outline_cache_key(course),
+        content=lambda: {"course": course, "outline": outline},
+        reader=reader_parts().course(request, outline),
+    )
 
 
 @sign_in_required_if_configured
 def lesson(request, course_slug, lesson_path):
-    return lesson_page(request, get_published_lesson(course_slug, lesson_path))
+    course, outline = get_course_and_outline(course_slug)
+    item = outline.by_path.get(lesson_path)
+    if item is None:
+        raise Http404("No such lesson.")
+    return lesson_page(request, course, outline, item)
 
 
-def lesson_page(request, lesson):
-    outline = get_outline(lesson.course)
-    sections = outline.section_chain(lesson.section_id)
-    context = {
-        "course": lesson.course,
+def lesson_page(request, course, outline, item):
+    return render_page(
+        request,
+        "courses/lesson.html",
+        key=(outline_cache_key(course), item.id),
+        content=lambda: lesson_context(course, outline, item),
+        reader=reader_parts().lesson(request, outline, item),
+    )
+
+
+def lesson_context(course, outline, item):
+    """What the lesson page shows every reader, from one query."""
+    lesson = Lesson.objects.select_related("body").get(pk=item.id)
+    lesson.course = course
+    return {
+        "course": course,
         "lesson": lesson,
-        "lesson_url": outline.published[lesson.id].url,
+        "lesson_url": item.url,
+        "has_checklist": has_checklist(lesson.body.html),
         "outline": outline,
-        "sections": sections,
+        # A visitor's outline has no marks, so it is the same for every visitor.
+        "outline_for_visitors": outline.html().render(
+            current_id=item.id, open_ids=outline.section_chain_ids(item.section_id)
+        ),
+        "sections": outline.section_chain(item.section_id),
         "previous": outline.previous_link(lesson),
         "next": outline.next_link(lesson),
         "toc": [] if lesson.hide_table_of_contents else lesson.body.toc,
     }
-    return render(request, "courses/lesson.html", context)
 
 
 def get_search_scope(course_slug):
@@ -93,9 +137,29 @@ def get_search_scope(course_slug):
 def search(request):
     query = request.GET.get("q", "").strip()[:MAX_QUERY_CHARS]
     course = get_search_scope(request.GET.get("course"))
-    results = search_lessons(query, course=course) if query else []
+    return render_page(
+        request,
+        "courses/search.html",
+        key=outline_cache_key(course) if course else None,
+        content=lambda: {"course": course},
+        reader=Reader(
+            facts={"searched": bool(query)},
+            values={
+                "query": query,
+                "all_courses_query": f"?q={urlencode(query)}" if query else "",
+                "results": partial(search_results, request, query, course),
+            },
+        ),
+    )
+
+
+def search_results(request, query, course):
+    """The hits of a search, a page of them, each ticked when the learner has completed it."""
+    results = search_lessons(query, course=course)
     page = Paginator(results, SEARCH_RESULTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "courses/search.html", {"query": query, "course": course, "page": page})
+    done_ids = reader_parts().completed_among(request, [hit.lesson_id for hit in page.object_list])
+    context = {"query": query, "page": page, "done_ids": done_ids}
+    return render_to_string("courses/_search_results.html", context, request)
 
 
 @require_safe

@@ -8,7 +8,7 @@ and part of the lesson's checklist form, which saves them with or without JavaSc
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, FilteredRelation, Q
 from django.utils.html import escape
 
 from courses.models import Lesson
@@ -21,10 +21,6 @@ LIST_TAG = re.compile(r"<(?P<closing>/?)(?:ul|ol)\b(?P<attributes>[^>]*)>")
 TASK_LIST_CLASS = re.compile(r'class="(?:[^"]*\s)?task-list(?:\s[^"]*)?"')
 
 
-def has_checklist(lesson):
-    return CHECKBOX.search(lesson.body.html) is not None
-
-
 def ticks(user, lesson):
     """{item key: ticked} for the items `user` ticked or unticked in `lesson`."""
     return dict(
@@ -32,10 +28,34 @@ def ticks(user, lesson):
     )
 
 
-def own_checkboxes(user, lesson):
-    """The lesson's body with its task-list checkboxes `user`'s to tick, as they left them,
-    each one part of the checklist form. One query."""
-    state = ticks(user, lesson)
+@dataclass
+class Checklist:
+    """A lesson's body as one reader sees it, with what its checklist form needs."""
+
+    body_html: str
+    course_slug: str
+    lesson_path: str
+    ticks: dict
+
+
+def checklist(user, lesson_id):
+    """The lesson's body and `user`'s ticks in it (none for a visitor), from one query."""
+    lessons = Lesson.objects.filter(pk=lesson_id)
+    if not user.is_authenticated:
+        row = lessons.values_list("body__html", "course__slug", "path").get()
+        return Checklist(*row, ticks={})
+    own = FilteredRelation("checklist_ticks", condition=Q(checklist_ticks__user=user))
+    rows = lessons.annotate(own=own).values_list(
+        "body__html", "course__slug", "path", "own__item_key", "own__ticked"
+    )
+    rows = list(rows)
+    state = {key: ticked for *_, key, ticked in rows if key is not None}
+    return Checklist(*rows[0][:3], ticks=state)
+
+
+def own_checkboxes(body_html, state):
+    """`body_html` with its task-list checkboxes the learner's to tick, as `state` ({item key:
+    ticked}) says, each one part of the checklist form."""
 
     def own_checkbox(match):
         key = match.group("key")
@@ -45,7 +65,7 @@ def own_checkboxes(user, lesson):
             f' name="ticked" value="{escape(key)}" form="{FORM_ID}"{checked}>'
         )
 
-    return CHECKBOX.sub(own_checkbox, lesson.body.html)
+    return CHECKBOX.sub(own_checkbox, body_html)
 
 
 def after_last_task_list(body_html, insertion):

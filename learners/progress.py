@@ -4,8 +4,8 @@ import logging
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.db import OperationalError, transaction
-from django.db.models import Count, F, Max, Q, Window
+from django.db import OperationalError, connection, transaction
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +31,42 @@ def completed_lessons(user, course=None):
     return dict(completions.values_list("lesson_id", "content_hash"))
 
 
+def reading_progress(user, outline):
+    """`user`'s progress through `outline`, for the course and lesson pages: their completions
+    in the course and whether they opened it, from one query (none for a visitor).
+
+    Every reading page runs it, over as many rows as the learner has completed, so it is plain
+    SQL: the ORM's building of the query and of its rows costs more than the database's own
+    work (0.37 against 0.15 ms for 500 completions)."""
+    if not user.is_authenticated:
+        return CourseProgress(outline=outline, completed={})
+    completions, enrollments = Completion._meta.db_table, Enrollment._meta.db_table
+    sql = (
+        f"SELECT lesson_id, content_hash FROM {completions} WHERE user_id = %s AND course_id = %s"  # noqa: S608
+        f" UNION ALL SELECT NULL, NULL FROM {enrollments} WHERE user_id = %s AND course_id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, outline.course_id] * 2)
+        completed = dict(cursor.fetchall())
+    opened = None in completed  # the enrollment's row
+    completed.pop(None, None)
+    return CourseProgress(outline=outline, completed=completed, opened=opened)
+
+
+def completed_among(user, lesson_ids):
+    """The ids among `lesson_ids` that `user` has completed: one query (none for a visitor).
+    Plain SQL for the search page, where the ORM's lookup for twenty ids costs 0.6 ms."""
+    if not user.is_authenticated or not lesson_ids:
+        return frozenset()
+    sql = (
+        f"SELECT lesson_id FROM {Completion._meta.db_table}"  # noqa: S608
+        f" WHERE user_id = %s AND lesson_id IN ({', '.join(['%s'] * len(lesson_ids))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, *lesson_ids])
+        return frozenset(lesson_id for (lesson_id,) in cursor.fetchall())
+
+
 def completed_counts_by_course(user):
     """{course id: number of listed lessons completed}, from one query."""
     if not user.is_authenticated:
@@ -51,6 +87,9 @@ class CourseProgress:
 
     outline: object
     completed: dict
+    # Whether the learner opened the course before (has an Enrollment), as reading_progress
+    # finds it.
+    opened: bool = False
 
     @cached_property
     def done_ids(self):
@@ -76,12 +115,9 @@ class CourseProgress:
     @cached_property
     def updated_ids(self):
         """Completed lessons whose text changed since they were completed."""
-        return frozenset(
-            lesson_id
-            for lesson_id, completed_hash in self.completed.items()
-            if lesson_id in self.outline.published
-            and self.outline.published[lesson_id].content_hash != completed_hash
-        )
+        hashes = self.outline.content_hashes
+        changed = self.completed.items() - hashes.items()  # few pairs, compared in C
+        return frozenset(lesson_id for lesson_id, _ in changed if lesson_id in hashes)
 
     @cached_property
     def next_lesson(self):
@@ -155,16 +191,15 @@ def reset_course(user, course):
 
 def record_opened(user, course_progress):
     """Remember that `user` opened the course, the first time only, so the dashboard can
-    list it. A learner with completions in the course is known to have opened it already.
+    list it; `course_progress` comes from reading_progress, which knows whether they did. A
+    learner with completions in the course is known to have opened it already.
 
     This runs on a page that only reads: when the database is busy (a lock held by an
     import or another writer), the page is shown without recording anything, and the
     next page tries again."""
-    if not user.is_authenticated or course_progress.completed:
+    if not user.is_authenticated or course_progress.completed or course_progress.opened:
         return
     course_id = course_progress.outline.course_id
-    if Enrollment.objects.filter(user=user, course_id=course_id).exists():
-        return
     try:
         with transaction.atomic():
             Enrollment.objects.bulk_create(
@@ -239,31 +274,35 @@ class CourseSummary:
 
 def learner_courses(user):
     """Every course the learner has opened or completed a lesson in, with counts and the
-    lesson to read next: three queries whatever the number of courses."""
+    lesson to read next: two queries whatever the number of courses."""
     listed = Q(lessons__draft=False, lessons__archived=False, lessons__unlisted=False)
-    courses = (
+    completed = (
+        Completion.objects.for_user(user)
+        .filter(LISTED_LESSON, course=OuterRef("pk"))
+        .order_by()
+        .values("course")
+    )
+    courses = list(
         Course.objects.filter(
             Q(pk__in=Enrollment.objects.filter(user=user).values("course_id"))
             | Q(pk__in=Completion.objects.for_user(user).values("course_id"))
         )
         .ordered()
-        .annotate(lesson_count=Count("lessons", filter=listed))
+        .annotate(
+            lesson_count=Count("lessons", filter=listed),
+            done=Subquery(completed.annotate(count=Count("id")).values("count")),
+            last_completed_at=Subquery(
+                completed.annotate(last=Max("completed_at")).values("last")
+            ),
+        )
     )
-    done = {
-        row["course_id"]: row
-        for row in Completion.objects.for_user(user)
-        .filter(LISTED_LESSON)
-        .values("course_id")
-        .annotate(done=Count("id"), last=Max("completed_at"))
-    }
-    courses = list(courses)
     next_up = next_lessons(user, [course.pk for course in courses])
     return [
         CourseSummary(
             course=course,
-            done=done.get(course.pk, {}).get("done", 0),
+            done=course.done or 0,
             total=course.lesson_count,
-            last_completed_at=done.get(course.pk, {}).get("last"),
+            last_completed_at=course.last_completed_at,
             next_lesson=next_up.get(course.pk),
         )
         for course in courses

@@ -7,7 +7,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
 
-from courses import rendering
+from courses import outline, rendering
+from courses.prerendered import kept_pages
 from learners.models import User
 
 PASSWORD = "correct-horse-battery-staple"
@@ -49,8 +50,11 @@ def stalling_renderer(settings, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with an empty cache, as a freshly started server does."""
+    """Each test starts with an empty cache and no prerendered pages, as a freshly started
+    server does."""
     cache.clear()
+    kept_pages.clear()
+    outline._outlines.clear()
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ def assert_friendly_500(response):
 
 def test_a_crashing_view_shows_the_friendly_500_page(visitor):
     course = make_course_with_lessons(count=1)
-    with mock.patch("courses.views.get_outline", side_effect=RuntimeError("bug")):
+    with mock.patch("courses.views.course_and_outline", side_effect=RuntimeError("bug")):
         response = visitor.get(course.get_absolute_url())
     assert_friendly_500(response)
 
@@ -48,7 +48,7 @@ def test_an_unreachable_database_shows_the_friendly_500_page(visitor):
 
 def test_the_500_page_keeps_the_security_headers(visitor):
     course = make_course_with_lessons(count=1)
-    with mock.patch("courses.views.get_outline", side_effect=RuntimeError("bug")):
+    with mock.patch("courses.views.course_and_outline", side_effect=RuntimeError("bug")):
         response = visitor.get(course.get_absolute_url())
     assert response.status_code == 500
     assert response["X-Frame-Options"] == "DENY"

@@ -46,7 +46,7 @@ def test_lesson_bodies_move_out_with_their_text_and_stay_searchable(old_lesson):
     assert lesson.body.html == "<p>Self-attention weighs every token.</p>"
     assert lesson.body.toc == [{"id": "a", "title": "A", "level": 2}]
     assert lesson.body.title == "Attention"
-    assert [hit.lesson.pk for hit in search_lessons("weighs tokens")] == [lesson.pk]
+    assert [hit.lesson_id for hit in search_lessons("weighs tokens")] == [lesson.pk]
 
 
 def test_lesson_bodies_move_back_when_unapplied(old_lesson):

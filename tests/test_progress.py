@@ -7,14 +7,13 @@ from contextlib import contextmanager
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import OperationalError, connection
-from django.template import Context, Template
-from django.test import Client, RequestFactory
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from courses.models import Lesson
 from learners.models import Completion, Enrollment
-from learners.progress import completed_lessons, course_progress
+from learners.progress import completed_among, completed_lessons, course_progress
 from tests.conftest import PASSWORD
 from tests.makers import (
     bump_content_version,
@@ -306,13 +305,19 @@ def test_reopening_a_course_writes_nothing(learner_client, lessons):
     assert writes == []
 
 
-def test_a_learner_with_completions_in_the_course_is_not_looked_up_again(
+def test_whether_the_course_was_opened_is_read_with_the_completions_not_on_its_own(
     learner_client, learner, lessons
 ):
     make_completions(learner, lessons[:1])
+    learner_client.get(lessons[2].get_absolute_url())
     with CaptureQueriesContext(connection) as queries:
         learner_client.get(lessons[1].get_absolute_url())
-    assert enrollment_queries(queries.captured_queries) == []
+    on_their_own = [
+        sql
+        for sql in enrollment_queries(queries.captured_queries)
+        if "learners_completion" not in sql
+    ]
+    assert on_their_own == []
 
 
 def test_visitor_reading_stores_no_enrollment(client, lessons):
@@ -437,43 +442,26 @@ def test_completed_lessons_of_a_visitor_is_empty_without_touching_the_database()
     assert completed_lessons(AnonymousUser()) == {}
 
 
-def render_tag(source, user, **context):
-    request = RequestFactory().get("/")
-    request.user = user
-    return Template("{% load progress %}" + source).render(
-        Context({"request": request, "user": user, **context})
-    )
-
-
-def test_completed_lesson_ids_tag_covers_every_course_or_one(learner, other_learner, lessons):
+def test_completed_lessons_covers_every_course_or_one(learner, other_learner, lessons):
     other_course_lesson = make_lesson(make_course(slug="other", title="Other"))
     make_completions(learner, [lessons[0], other_course_lesson])
     make_completions(other_learner, [lessons[1]])
-    all_ids = render_tag(
-        "{% completed_lesson_ids as done %}{% for id in done %}{{ id }} {% endfor %}", learner
-    )
-    assert set(all_ids.split()) == {str(lessons[0].pk), str(other_course_lesson.pk)}
-    one_course = render_tag(
-        "{% completed_lesson_ids course as done %}{% for id in done %}{{ id }} {% endfor %}",
-        learner,
-        course=lessons[0].course,
-    )
-    assert one_course.split() == [str(lessons[0].pk)]
+    assert set(completed_lessons(learner)) == {lessons[0].pk, other_course_lesson.pk}
+    assert set(completed_lessons(learner, lessons[0].course)) == {lessons[0].pk}
 
 
-def test_completed_lesson_ids_tag_is_empty_for_visitors(lessons):
-    html = render_tag("{% completed_lesson_ids as done %}{{ done|length }}", AnonymousUser())
-    assert html == "0"
-
-
-def test_completed_lesson_ids_tag_queries_once_per_request(
-    learner, lessons, django_assert_num_queries
+def test_completed_among_names_only_the_learners_own_of_the_lessons_asked_about(
+    learner, other_learner, lessons, django_assert_num_queries
 ):
-    make_completions(learner, lessons)
+    make_completions(learner, lessons[:2])
+    make_completions(other_learner, lessons[2:])
     with django_assert_num_queries(1):
-        html = render_tag(
-            "{% completed_lesson_ids as a %}{% completed_lesson_ids as b %}"
-            "{{ a|length }}{{ b|length }}",
-            learner,
-        )
-    assert html == "33"
+        done = completed_among(learner, [lessons[1].pk, lessons[2].pk])
+    assert done == {lessons[1].pk}
+
+
+def test_completed_among_is_empty_for_visitors_without_touching_the_database(
+    lessons, django_assert_num_queries
+):
+    with django_assert_num_queries(0):
+        assert completed_among(AnonymousUser(), [lessons[0].pk]) == set()
