@@ -30,6 +30,7 @@ FILE_TYPES = {
     ".webm": "video/webm",
 }
 FILE_SUFFIXES = tuple(FILE_TYPES)
+FILE_SUFFIX = re.compile(r"\.(?:{})\b".format("|".join(s[1:] for s in FILE_TYPES)), re.IGNORECASE)
 # Markdown link and image targets, reference definitions, and src/href attributes; each
 # pattern starts with a literal, which is searched ten times faster than alternatives.
 REFERENCES = (
@@ -66,6 +67,8 @@ def add_linked_files(source, course_dir, site):
 
 def references(body):
     """Every link, image and reference target written in `body` that may name a file."""
+    if not FILE_SUFFIX.search(body):
+        return  # most lessons: looked for in a tenth of the time the patterns below take
     text = "\n" + body
     for pattern in REFERENCES:
         for match in pattern.finditer(text):
