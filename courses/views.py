@@ -15,8 +15,8 @@ from django.views.decorators.http import require_safe
 from courses.models import Asset, Course, Lesson
 from courses.outline import course_and_outline, outline_cache_key
 from courses.prerendered import Reader, render_page
+from courses.rendering.tasklists import has_checklist
 from courses.search import MAX_QUERY_CHARS, search_lessons
-from courses.tasklists import has_checklist
 
 SEARCH_RESULTS_PER_PAGE = 20
 

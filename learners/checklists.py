@@ -1,8 +1,9 @@
 """A lesson's task lists as the signed-in learner's own checklist.
 
 The rendered lesson carries one read-only checkbox per task item, keyed by the item's text
-(`courses.tasklists`). Here those checkboxes become the learner's: ticked as they left them,
-and part of the lesson's checklist form, which saves them with or without JavaScript.
+(`courses.rendering.tasklists`). Here those checkboxes become the learner's: ticked as they
+left them, and part of the lesson's checklist form, which saves them with or without
+JavaScript.
 """
 
 import re
@@ -12,7 +13,7 @@ from django.db.models import Count, FilteredRelation, Q
 from django.utils.html import escape
 
 from courses.models import Lesson
-from courses.tasklists import CHECKBOX, task_items
+from courses.rendering.tasklists import CHECKBOX, task_items
 from learners.models import ChecklistTick
 
 # The id of the lesson page's checklist form, which the checkboxes in the body belong to.

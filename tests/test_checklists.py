@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from courses.models import Lesson
-from courses.tasklists import task_items
+from courses.rendering.tasklists import task_items
 from learners.checklists import after_last_task_list
 from learners.models import ChecklistTick
 from tests.conftest import PASSWORD

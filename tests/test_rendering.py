@@ -9,7 +9,7 @@ import pytest
 
 from courses.rendering import Problem, Rendered, render_markdown
 from courses.rendering.sanitise import strip_bidi_controls
-from courses.tasklists import task_items
+from courses.rendering.tasklists import task_items
 from tests.conftest import SEED_LESSON, needs_seed_lesson
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from courses.tasklists import task_items
+from courses.rendering.tasklists import task_items
 from learners.checklists import save_ticks
 from learners.models import Completion, Enrollment, User
 from tests.conftest import PASSWORD

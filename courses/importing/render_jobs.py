@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from courses import rendering, search, tasklists
+from courses import rendering, search
 from courses.importing.links import Resolver, docusaurus_url
 from courses.importing.tree import split_leading_title
 from courses.importing.workers import Stopped, run_jobs
@@ -49,12 +49,11 @@ def render_body(body, *, base_dir, page_url, links, first_line=1, toc_levels=(2,
 @cache
 def _recipe():
     """What else decides the stored HTML and text: the importer's code and the renderer's
-    (every file of each package, and the task lists), the search's reader text, and their
-    libraries."""
+    (every file of each package), the search's reader text, and their libraries."""
     digest = hashlib.sha256()
     importer = sorted(Path(__file__).parent.glob("*.py"))
     renderer = sorted(Path(rendering.__file__).parent.glob("*.py"))
-    for module_file in (*importer, *renderer, tasklists.__file__, search.__file__):
+    for module_file in (*importer, *renderer, search.__file__):
         digest.update(Path(module_file).read_bytes())
     for package in ("markdown", "pymdown-extensions", "pygments", "nh3"):
         digest.update(version(package).encode())

@@ -13,12 +13,12 @@ The work happens in four passes, each in the files named:
    components turned into notices, tabs and <details> into disclosure blocks);
 2. Python-Markdown with an explicit extension list (`extensions`), with tree passes that give
    headings their Docusaurus ids and permalinks and collect the toc (`headings`), resolve
-   links and images (`links`) and find task items (`courses.tasklists`), and readers bounded
+   links and images (`links`) and find task items (`tasklists`), and readers bounded
    where Python-Markdown's would take quadratic time (`bounded`); then iframes (`embeds`):
    kept from the allowed video hosts, links to their source otherwise;
 3. nh3 with an allow-list (`sanitise`), so whatever the author wrote, no script can reach the
    page and no bidi control disguises a link; only then do task lists get their checkboxes
-   (`courses.tasklists`);
+   (`tasklists`);
 4. code blocks and tables get the markup that lets them scroll sideways, reachable by
    keyboard (`code`).
 """
@@ -32,7 +32,7 @@ from courses.rendering.embeds import IFRAME_START, embeds
 from courses.rendering.extensions import markdown_for
 from courses.rendering.lines import LinePass
 from courses.rendering.sanitise import sanitise, strip_bidi_controls_from_links
-from courses.tasklists import put_checkboxes
+from courses.rendering.tasklists import put_checkboxes
 
 __all__ = ["Problem", "Rendered", "render_markdown"]
 

@@ -27,7 +27,7 @@ class Context:
         self.resolve_image = resolve_image
         self.problems = []
         self.toc = []
-        self.checkboxes = None  # the task items, found by courses.tasklists
+        self.checkboxes = None  # the task items, found by courses.rendering.tasklists
         self._after = {}  # target -> where its last mention ended
         self._cursor = 0  # where the last mention of any target ended
         self._newlines = None

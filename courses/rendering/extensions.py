@@ -19,7 +19,7 @@ from courses.rendering.bounded import BoundedParsingExtension
 from courses.rendering.headings import Headings
 from courses.rendering.lines import ADMONITION_TYPES
 from courses.rendering.links import LinkResolver
-from courses.tasklists import TaskListExtension
+from courses.rendering.tasklists import TaskListExtension
 
 
 class _ClassesOnlyStyle(Style):
