@@ -153,6 +153,18 @@ def test_unreadable_config_is_a_warning_naming_it_and_the_folder_names_the_cours
     assert Course.objects.get().slug == "computed"
 
 
+def test_config_built_from_spreads_and_variables_is_a_warning_naming_it(db, tmp_path):
+    site = make_site(
+        tmp_path / "assembled",
+        config="import base from './config/site';\nimport presets from './config/presets';\n"
+        "const config = {\n  ...base(),\n  presets: presets,\n};\nexport default config;\n",
+    )
+    out, _ = run_import(site)
+    assert "assembled/docusaurus.config.js: spreads computed values" in out
+    assert "assembled/docusaurus.config.js: `presets` is not a plain array" in out
+    assert Course.objects.get().slug == "assembled"
+
+
 def test_config_values_are_read_from_typescript_and_esm(db, tmp_path):
     site = tmp_path / "ts"
     write(

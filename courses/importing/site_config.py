@@ -12,6 +12,7 @@ from pathlib import Path
 from courses.importing.javascript import (
     Unreadable,
     exported_object,
+    has_spread,
     object_fields,
     resolved_path,
     simple_value,
@@ -97,9 +98,16 @@ class _ConfigReader:
             return
         try:
             self.found = tokens(config.read_text(encoding="utf-8"))
-            self.fields = object_fields(self.found, exported_object(self.found))
+            start = exported_object(self.found)
+            self.fields = object_fields(self.found, start)
         except (Unreadable, UnicodeDecodeError) as problem:
             self.warn(f"could not be read ({problem}); using Docusaurus' defaults")
+            return
+        if has_spread(self.found, start):
+            self.warn("spreads computed values (`...`) into its config, which are not read")
+        presets = self.fields.get("presets")
+        if presets is not None and self.found[presets[0]].text != "[":
+            self.warn("`presets` is not a plain array, so the docs options were not read")
 
     def warn(self, message):
         self.warnings.append(f"{self.name}: {message}")
