@@ -146,6 +146,16 @@ def test_site_docs_of_numbered_folders_only_is_one_course(db, tmp_path):
     assert "0 broken links" in out
 
 
+def test_template_project_name_does_not_name_the_course_its_title_does(db, tmp_path):
+    config = "module.exports = {title: 'Rope work', projectName: 'docusaurus'};\n"
+    run_import(make_site(tmp_path / "knots", config=config))
+    run_import(make_site(tmp_path / "sails", config=config.replace("Rope work", "Sail care")))
+    assert list(Course.objects.order_by("slug").values_list("slug", flat=True)) == [
+        "rope-work",
+        "sail-care",
+    ]
+
+
 def test_unreadable_config_is_a_warning_naming_it_and_the_folder_names_the_course(db, tmp_path):
     site = make_site(tmp_path / "computed", config="module.exports = makeConfig();\n")
     out, _ = run_import(site)
