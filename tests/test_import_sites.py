@@ -175,6 +175,18 @@ def test_config_built_from_spreads_and_variables_is_a_warning_naming_it(db, tmp_
     assert Course.objects.get().slug == "assembled"
 
 
+def test_blog_versions_and_translations_are_a_warning_each_not_imported(db, tmp_path):
+    site = make_site(tmp_path / "fuller")
+    write(site / "blog" / "2024-05-01-launch.md", "# Launch\n")
+    write(site / "versioned_docs" / "version-1.0" / "intro.md", "# Old intro\n")
+    write(site / "i18n" / "fr" / "code.json", "{}\n")
+    out, _ = run_import(site)
+    assert "fuller/blog/: a blog, not imported (only the docs are)" in out
+    assert "fuller/versioned_docs/: older versions of the docs, not imported" in out
+    assert "fuller/i18n/: translations, not imported" in out
+    assert list(Lesson.objects.values_list("doc_id", flat=True)) == ["intro"]
+
+
 def test_config_values_are_read_from_typescript_and_esm(db, tmp_path):
     site = tmp_path / "ts"
     write(

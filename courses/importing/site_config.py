@@ -26,6 +26,12 @@ CONFIG_FILES = tuple(
 SIDEBAR_FILES = tuple(f"sidebars.{suffix}" for suffix in ("js", "ts", "json", "mjs", "cjs"))
 DOCS_PLUGIN = "@docusaurus/plugin-content-docs"
 MAX_CONFIG_BYTES = 1024 * 1024
+# What a site folder may hold besides its docs that the course does not take in.
+NOT_IMPORTED = {
+    "blog": "a blog",
+    "versioned_docs": "older versions of the docs",
+    "i18n": "translations",
+}
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,10 @@ def read_site(folder):
     if not docs_dir.resolve().is_relative_to(root):
         reader.warn(f"docs path {docs_dir} leads out of the site; using docs/")
         docs_dir = root / "docs"
+    for name, what in NOT_IMPORTED.items():
+        if (root / name).is_dir():
+            where = f"{root.name}/{name}/"
+            reader.warnings.append(f"{where}: {what}, not imported (only the docs are)")
     return Site(
         root=root,
         config_file=config.name,
