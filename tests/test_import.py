@@ -84,6 +84,17 @@ def test_leading_heading_is_the_title_and_leaves_the_body_with_lines_kept():
     )
 
 
+def test_leading_heading_after_mdx_imports_is_the_title():
+    text = (
+        "import Tabs from '@theme/Tabs';\nimport {\n  Knot,\n  Rope,\n} from './knots';\n"
+        "\n# Tying knots\n\nText.\n"
+    )
+    title, body = split_leading_title(text)
+    assert title == "Tying knots"
+    assert body.count("\n") == text.count("\n") and "# Tying" not in body
+    assert split_leading_title("import duties are due.\n\n# Later\n")[0] is None
+
+
 def test_reading_order_puts_a_folders_own_page_first_then_sorts_by_position_and_name():
     part = Section(path="part", source_path="02-part", position=None)
     nested = Section(path="part/nested", source_path="02-part/01-nested", parent=part)

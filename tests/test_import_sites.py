@@ -146,11 +146,45 @@ def test_site_docs_of_numbered_folders_only_is_one_course(db, tmp_path):
     assert "0 broken links" in out
 
 
+def test_template_project_name_does_not_name_the_course_its_title_does(db, tmp_path):
+    config = "module.exports = {title: 'Rope work', projectName: 'docusaurus'};\n"
+    run_import(make_site(tmp_path / "knots", config=config))
+    run_import(make_site(tmp_path / "sails", config=config.replace("Rope work", "Sail care")))
+    assert list(Course.objects.order_by("slug").values_list("slug", flat=True)) == [
+        "rope-work",
+        "sail-care",
+    ]
+
+
 def test_unreadable_config_is_a_warning_naming_it_and_the_folder_names_the_course(db, tmp_path):
     site = make_site(tmp_path / "computed", config="module.exports = makeConfig();\n")
     out, _ = run_import(site)
     assert "computed/docusaurus.config.js: could not be read" in out
     assert Course.objects.get().slug == "computed"
+
+
+def test_config_built_from_spreads_and_variables_is_a_warning_naming_it(db, tmp_path):
+    site = make_site(
+        tmp_path / "assembled",
+        config="import base from './config/site';\nimport presets from './config/presets';\n"
+        "const config = {\n  ...base(),\n  presets: presets,\n};\nexport default config;\n",
+    )
+    out, _ = run_import(site)
+    assert "assembled/docusaurus.config.js: spreads computed values" in out
+    assert "assembled/docusaurus.config.js: `presets` is not a plain array" in out
+    assert Course.objects.get().slug == "assembled"
+
+
+def test_blog_versions_and_translations_are_a_warning_each_not_imported(db, tmp_path):
+    site = make_site(tmp_path / "fuller")
+    write(site / "blog" / "2024-05-01-launch.md", "# Launch\n")
+    write(site / "versioned_docs" / "version-1.0" / "intro.md", "# Old intro\n")
+    write(site / "i18n" / "fr" / "code.json", "{}\n")
+    out, _ = run_import(site)
+    assert "fuller/blog/: a blog, not imported (only the docs are)" in out
+    assert "fuller/versioned_docs/: older versions of the docs, not imported" in out
+    assert "fuller/i18n/: translations, not imported" in out
+    assert list(Lesson.objects.values_list("doc_id", flat=True)) == ["intro"]
 
 
 def test_config_values_are_read_from_typescript_and_esm(db, tmp_path):

@@ -145,6 +145,25 @@ def test_only_task_list_checkboxes_are_inputs(raw):
     assert [item.text for item in task_items(html)] == ["Real"]
 
 
+@pytest.mark.parametrize("tag", ["section title='Warm-up'", "div className='cards'", "center"])
+def test_markdown_wrapped_in_an_html_element_is_rendered(tag):
+    name = tag.split()[0]
+    text = (
+        f"<{tag}>\n\n## Knots\n\nTie a *bowline*[^1].\n\n:::tip\n\nPractise.\n\n:::\n\n"
+        f"</{name}>\n\nAfter.\n\n[^1]: A loop that holds.\n"
+    )
+    html = render_markdown(text).html
+    assert '<h2 id="knots">' in html
+    assert "<em>bowline</em>" in html and 'href="#fn:1"' in html
+    assert classes(html, "aside") == [{"admonition", "tip"}]
+    assert "##" not in html and ":::" not in html and "///" not in html
+
+
+def test_an_end_tag_still_closes_a_raw_html_block_begun_on_a_line_with_content():
+    html = render_markdown('<div class="pic"><img src="a.png">\n</div>\n\nAfter *this*.').html
+    assert html.endswith("<p>After <em>this</em>.</p>")
+
+
 def test_double_tildes_strike_through():
     assert render_markdown("~~old~~ new").html == "<p><del>old</del> new</p>"
 

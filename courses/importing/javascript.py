@@ -136,6 +136,18 @@ def object_fields(found, start):
     return fields
 
 
+def has_spread(found, start):
+    """Whether the object literal whose `{` is at `start` spreads values (`...x`) into its
+    own level."""
+    end = closing_index(found, start)
+    position = start + 1
+    while position < end:
+        if found[position].text == "...":
+            return True
+        position = _next_field(found, position, end)
+    return False
+
+
 def _next_field(found, position, end):
     """The index just after the `,` that ends the field starting at `position`."""
     while position < end:

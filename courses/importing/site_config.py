@@ -12,6 +12,7 @@ from pathlib import Path
 from courses.importing.javascript import (
     Unreadable,
     exported_object,
+    has_spread,
     object_fields,
     resolved_path,
     simple_value,
@@ -25,6 +26,12 @@ CONFIG_FILES = tuple(
 SIDEBAR_FILES = tuple(f"sidebars.{suffix}" for suffix in ("js", "ts", "json", "mjs", "cjs"))
 DOCS_PLUGIN = "@docusaurus/plugin-content-docs"
 MAX_CONFIG_BYTES = 1024 * 1024
+# What a site folder may hold besides its docs that the course does not take in.
+NOT_IMPORTED = {
+    "blog": "a blog",
+    "versioned_docs": "older versions of the docs",
+    "i18n": "translations",
+}
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,10 @@ def read_site(folder):
     if not docs_dir.resolve().is_relative_to(root):
         reader.warn(f"docs path {docs_dir} leads out of the site; using docs/")
         docs_dir = root / "docs"
+    for name, what in NOT_IMPORTED.items():
+        if (root / name).is_dir():
+            where = f"{root.name}/{name}/"
+            reader.warnings.append(f"{where}: {what}, not imported (only the docs are)")
     return Site(
         root=root,
         config_file=config.name,
@@ -97,9 +108,16 @@ class _ConfigReader:
             return
         try:
             self.found = tokens(config.read_text(encoding="utf-8"))
-            self.fields = object_fields(self.found, exported_object(self.found))
+            start = exported_object(self.found)
+            self.fields = object_fields(self.found, start)
         except (Unreadable, UnicodeDecodeError) as problem:
             self.warn(f"could not be read ({problem}); using Docusaurus' defaults")
+            return
+        if has_spread(self.found, start):
+            self.warn("spreads computed values (`...`) into its config, which are not read")
+        presets = self.fields.get("presets")
+        if presets is not None and self.found[presets[0]].text != "[":
+            self.warn("`presets` is not a plain array, so the docs options were not read")
 
     def warn(self, message):
         self.warnings.append(f"{self.name}: {message}")

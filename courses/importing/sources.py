@@ -29,6 +29,9 @@ GENERIC_NAMES = frozenset(
     ("docs", "doc", "documentation", "content", "contents", "website", "site", "src")
     + ("source", "course", "courses", "lessons", "markdown", "pages", "i18n", "current")
 )
+# The projectName Docusaurus' templates write ("Usually your repo name"): many unrelated sites
+# keep it, so it names no course; their title does.
+TEMPLATE_PROJECT_NAME = "docusaurus"
 RELATIVE_LINK = re.compile(r"\]\(\s*<?((?:\.\./)+[^)\s>#?]+)")
 
 
@@ -97,7 +100,8 @@ def site_course(path):
         site = site_of_docs_folder(path)
         if site is None:
             return None
-    slug = slugify(site.project_name) or slugify(site.title) or identity_slug(site.root)
+    project = "" if site.project_name == TEMPLATE_PROJECT_NAME else site.project_name
+    slug = slugify(project) or slugify(site.title) or identity_slug(site.root)
     return CourseFolder(site.docs_dir, slug, site.title, site)
 
 

@@ -53,6 +53,10 @@ IMAGE_TYPES = {
 }
 ATX_H1 = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 SETEXT_H1_UNDERLINE = re.compile(r"^ {0,3}=+[ \t]*$")
+# MDX imports above the title, which Docusaurus passes over to find it: from `import` to the
+# line that ends with the quoted module name.
+IMPORT_START = re.compile(r"^import\s*(?:[{*'\"]|[\w$]+\s*(?:,|\s+from\b))")
+IMPORT_END = re.compile(r"""["'][^"'\n]*["'];?\s*$""")
 
 
 def split_leading_title(body):
@@ -60,7 +64,11 @@ def split_leading_title(body):
     out, line numbers kept. Docusaurus shows that heading as the page title, so it is
     not rendered a second time in the body."""
     lines = body.split("\n", 64)
+    importing = False
     for number, line in enumerate(lines[:-1] if len(lines) > 64 else lines):
+        if importing or IMPORT_START.match(line):
+            importing = not IMPORT_END.search(line)
+            continue
         if not line.strip():
             continue
         match = ATX_H1.match(line)

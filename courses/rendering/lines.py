@@ -27,6 +27,16 @@ ADMONITION_OPEN = re.compile(
 ADMONITION_CLOSE = re.compile(r"^\s*(?P<colons>:{3,})\s*$")
 LIST_ITEM = re.compile(r"^(?P<indent> *)(?P<marker>[-*+]|(?P<number>\d{1,9})\.)(?P<gap> +|$)")
 THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+# A line holding only the start or end tag of an HTML element that wraps Markdown
+# (`<section>`, blank line, Markdown, `</section>`). CommonMark and MDX end the HTML at that
+# line, so the Markdown inside is rendered; Python-Markdown would keep all of it raw, shown as
+# text. The tag lines are left out (the sanitiser keeps none of these elements but div and
+# aside, and those without the site's styles).
+WRAPPER_TAG = re.compile(
+    r"^ {0,3}<(?P<close>/)?(?P<name>div|section|article|main|header|footer|nav|aside|center)"
+    r"(?:\s[^<>]*)?>\s*$",
+    re.IGNORECASE,
+)
 STARTS_BLOCK = re.compile(r"^\s*(?:#|>|```|~~~|<|:::|\||$)")
 
 
@@ -114,6 +124,7 @@ class LinePass:
         self.blocks_opened = 0
         self.lists = _ListIndents()
         self.mdx = Mdx(self)
+        self.wrappers = {}  # tag name: how many wrapper start tags were left out, not yet closed
 
     def run(self, text):
         out = []
@@ -157,10 +168,26 @@ class LinePass:
                 return line  # inline code that starts with backticks, not a fence
             self.code = CodeBlock(match.group("indent"), fence, match.group("info"))
             return None
+        if match := WRAPPER_TAG.match(line):
+            return self.wrapper_tag(match, line)
         if match := ADMONITION_OPEN.match(line):
             return self.open_admonition(number, match) or line
         if match := ADMONITION_CLOSE.match(line):
             return self.close_admonition(match) or line
+        return line
+
+    def wrapper_tag(self, match, line):
+        """A blank line for a wrapper's start tag, and for the end tag of one left out; else
+        the line (an end tag whose start began a raw HTML block must still close it)."""
+        name = match.group("name").lower()
+        if line.rstrip().endswith("/>"):
+            return line
+        if not match.group("close"):
+            self.wrappers[name] = self.wrappers.get(name, 0) + 1
+            return ""
+        if self.wrappers.get(name):
+            self.wrappers[name] -= 1
+            return ""
         return line
 
     def open_admonition(self, number, match):
