@@ -35,6 +35,7 @@ from courses.importing.order import (
 from courses.importing.records import AssetSource, CourseSource, LessonSource, SectionSource
 from courses.importing.report import ContentError
 from courses.importing.sources import CATEGORY_FILES, LESSON_SUFFIXES, course_slug
+from courses.rendering.mdx import ESM_START
 
 MAX_MARKDOWN_BYTES = 2 * 1024 * 1024
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -53,10 +54,6 @@ IMAGE_TYPES = {
 }
 ATX_H1 = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 SETEXT_H1_UNDERLINE = re.compile(r"^ {0,3}=+[ \t]*$")
-# MDX imports above the title, which Docusaurus passes over to find it: from `import` to the
-# line that ends with the quoted module name.
-IMPORT_START = re.compile(r"^import\s*(?:[{*'\"]|[\w$]+\s*(?:,|\s+from\b))")
-IMPORT_END = re.compile(r"""["'][^"'\n]*["'];?\s*$""")
 
 
 def split_leading_title(body):
@@ -64,10 +61,10 @@ def split_leading_title(body):
     out, line numbers kept. Docusaurus shows that heading as the page title, so it is
     not rendered a second time in the body."""
     lines = body.split("\n", 64)
-    importing = False
+    in_esm = False  # MDX imports and exports above the title, which Docusaurus passes over
     for number, line in enumerate(lines[:-1] if len(lines) > 64 else lines):
-        if importing or IMPORT_START.match(line):
-            importing = not IMPORT_END.search(line)
+        if in_esm or ESM_START.match(line):
+            in_esm = bool(line.strip())  # as in the MDX pass, ESM runs to a blank line
             continue
         if not line.strip():
             continue
