@@ -117,6 +117,38 @@ def test_tabs_become_disclosure_widgets_the_first_one_open_with_every_tab_readab
     assert rendered.problems == []
 
 
+INDENTED_TABS = """<Tabs>
+  <TabItem value="owl" label="Owl" default>
+    Owls hunt **at night**.
+
+    - barn owl
+      - in barns
+    - snowy owl
+
+    ```python
+    def hoot():
+        return "hoo"
+    ```
+  </TabItem>
+</Tabs>
+
+<Nest>
+    Built of twigs.
+</Nest>
+
+    indented code outside any component"""
+
+
+def test_children_indented_four_spaces_in_a_component_are_markdown_not_code():
+    html = render_markdown(INDENTED_TABS).html
+    assert "<p>Owls hunt <strong>at night</strong>.</p>" in html
+    assert "<li>barn owl<ul>\n<li>in barns</li>" in html
+    assert '<span class="k">def</span>' in html
+    assert '\n    <span class="k">return</span>' in html  # the code's own indent stays
+    assert "<p>Built of twigs.</p>" in html
+    assert "<code>indented code outside any component\n</code>" in html
+
+
 def test_details_and_summary_become_a_disclosure_widget_with_markdown_inside():
     text = "<details>\n<summary>Why **both**?</summary>\n\nPaper *never* runs out.\n\n</details>"
     rendered = render_markdown(text)

@@ -145,6 +145,7 @@ class LinePass:
 
     def line(self, number, line):
         """The line rewritten, or None while it is held inside a code block."""
+        line = self.mdx.dedent(line)
         if self.code:
             line = self.lists.inside_fence(line)
             if not self.code.closed_by(line):

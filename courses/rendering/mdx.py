@@ -21,6 +21,7 @@ JSX_LINE = re.compile(rf"\s*(?:<(?:/?[A-Z][\w.]*{JSX_ATTRIBUTES}|/?\s*)>\s*)+")
 JSX_LINE_START = re.compile(r"^\s*</?[A-Z]")
 JSX_TEXT_ATTRIBUTE = r"""\b{}\s*=\s*(?:"([^"]*)"|'([^']*)'|\{{\s*["']([^"']*)["']\s*\}})"""
 MAX_TAG_LINES = 32  # a tag spread over more lines than this is shown as text
+MAX_OPEN_ELEMENTS = 32  # components open inside each other whose children are dedented
 DETAILS_OPEN = re.compile(
     r"^(?P<indent>\s*)<details(?P<attributes>\s[^>]*)?>\s*"
     r"(?:<summary>(?P<summary>.*?)</summary>\s*)?$",
@@ -52,6 +53,8 @@ class Mdx:
         self.held = []  # (number, line) of a component tag spread over several lines
         self.details = None  # (indent, open) of a <details> waiting for its summary
         self.tabs = []  # per open <Tabs>: whether one of its tabs has been opened
+        # Per open component with children: [its name, the indent of its first child line].
+        self.elements = []
 
     def rewrite(self, number, line):
         if self.in_esm:
@@ -83,6 +86,19 @@ class Mdx:
             )
             return _escape_markup(line)
         return NOT_MDX
+
+    def dedent(self, line):
+        """The line without the indent of the innermost open component's children. MDX has
+        no indented code blocks, so children indented four spaces (as in Docusaurus' own
+        examples of <Tabs>) are Markdown, not code; their indents relative to each other stay."""
+        if not self.elements or not line.strip():
+            return line
+        line = line.expandtabs(4)
+        width = len(line) - len(line.lstrip(" "))
+        element = self.elements[-1]
+        if element[1] is None:
+            element[1] = width
+        return line[min(width, element[1]) :]
 
     def finish(self, number):
         """What is still held when the text ends (on line `number`)."""
@@ -127,6 +143,7 @@ class Mdx:
             self_closing = attributes.rstrip().endswith("/")
             if name is None:
                 continue  # a fragment, <> or </>
+            self.nest(name, closing=bool(tag.group("close")), self_closing=self_closing)
             if name == "Tabs":
                 if tag.group("close"):
                     if self.tabs:
@@ -141,6 +158,13 @@ class Mdx:
             elif not tag.group("close"):
                 out.append(self.notice(number, indent, name))
         return "\n".join(part for part in out if part)
+
+    def nest(self, name, *, closing, self_closing):
+        names = [open_name for open_name, _ in self.elements]
+        if closing and name in names:
+            del self.elements[len(names) - 1 - names[::-1].index(name) :]
+        elif not closing and not self_closing and len(self.elements) < MAX_OPEN_ELEMENTS:
+            self.elements.append([name, None])
 
     def open_tab(self, number, indent, attributes):
         label = _text_attribute(attributes, "label") or _text_attribute(attributes, "value")
