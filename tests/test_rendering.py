@@ -159,6 +159,11 @@ def test_markdown_wrapped_in_an_html_element_is_rendered(tag):
     assert "##" not in html and ":::" not in html and "///" not in html
 
 
+def test_markdown_indented_inside_a_wrapper_element_is_not_code():
+    html = render_markdown("<div className='cards'>\n    Tie a *bowline*.\n</div>").html
+    assert html == "<p>Tie a <em>bowline</em>.</p>"
+
+
 def test_an_end_tag_still_closes_a_raw_html_block_begun_on_a_line_with_content():
     html = render_markdown('<div class="pic"><img src="a.png">\n</div>\n\nAfter *this*.').html
     assert html.endswith("<p>After <em>this</em>.</p>")

@@ -185,9 +185,11 @@ class LinePass:
             return line
         if not match.group("close"):
             self.wrappers[name] = self.wrappers.get(name, 0) + 1
+            self.mdx.nest(name, closing=False, self_closing=False)
             return ""
         if self.wrappers.get(name):
             self.wrappers[name] -= 1
+            self.mdx.nest(name, closing=True, self_closing=False)
             return ""
         return line
 
