@@ -93,12 +93,12 @@ class Mdx:
         examples of <Tabs>) are Markdown, not code; their indents relative to each other stay."""
         if not self.elements or not line.strip():
             return line
-        line = line.expandtabs(4)
-        width = len(line) - len(line.lstrip(" "))
+        text = line.lstrip(" \t")
+        indent = line[: len(line) - len(text)].expandtabs(4)
         element = self.elements[-1]
         if element[1] is None:
-            element[1] = width
-        return line[min(width, element[1]) :]
+            element[1] = len(indent)
+        return indent[element[1] :] + text
 
     def finish(self, number):
         """What is still held when the text ends (on line `number`)."""
@@ -160,6 +160,7 @@ class Mdx:
         return "\n".join(part for part in out if part)
 
     def nest(self, name, *, closing, self_closing):
+        """Follow which elements are open, whose children `dedent` takes the indent off."""
         names = [open_name for open_name, _ in self.elements]
         if closing and name in names:
             del self.elements[len(names) - 1 - names[::-1].index(name) :]
