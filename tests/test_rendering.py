@@ -349,6 +349,19 @@ def test_each_admonition_type_renders_as_an_aside_with_a_default_title(kind):
     )
 
 
+@pytest.mark.parametrize(
+    "kind, look", [("secondary", "note"), ("success", "tip"), ("important", "info")]
+)
+def test_docusaurus_extra_admonition_types_take_the_look_docusaurus_gives_them(kind, look):
+    html = render_markdown(f":::{kind}\nBody text.\n:::").html
+    assert html == (
+        f'<aside class="admonition {look}">\n'
+        f'<p class="admonition-title">{kind.title()}</p>\n'
+        "<p>Body text.</p>\n"
+        "</aside>"
+    )
+
+
 def test_admonition_title_after_a_space():
     html = render_markdown(":::tip Try it yourself\nBody.\n:::").html
     assert '<p class="admonition-title">Try it yourself</p>' in html

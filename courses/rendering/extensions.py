@@ -17,7 +17,7 @@ from pymdownx.blocks.details import Details
 
 from courses.rendering.bounded import BoundedParsingExtension
 from courses.rendering.headings import Headings
-from courses.rendering.lines import ADMONITION_TYPES
+from courses.rendering.lines import ADMONITION_LOOKS
 from courses.rendering.links import LinkResolver
 from courses.rendering.tasklists import TaskListExtension
 
@@ -90,12 +90,12 @@ class _Aside(Admonition):
 
 class _AdmonitionsExtension(BlocksExtension):
     def extendMarkdownBlocks(self, md, block_mgr):
-        for kind in ADMONITION_TYPES:
+        for kind, look in ADMONITION_LOOKS.items():
             block_mgr.register(
                 type(
                     kind.title(),
                     (_Aside,),
-                    {"OPTIONS": {}, "NAME": kind, "DEF_TITLE": kind.title(), "DEF_CLASS": kind},
+                    {"OPTIONS": {}, "NAME": kind, "DEF_TITLE": kind.title(), "DEF_CLASS": look},
                 ),
                 {},
             )
