@@ -323,6 +323,23 @@ def test_files_beside_lessons_and_in_static_are_stored_as_their_links_name_them(
     assert (data["Content-Type"], data.content) == ("application/json", b'{"todos": []}')
 
 
+def test_site_static_alias_names_an_image_or_file_in_static(db, tmp_path):
+    site = make_site(
+        tmp_path / "alias-site",
+        docs={
+            "lab.md": "# Lab\n\n![Map](@site/static/img/map.png)\n\n"
+            "Download [the kit](@site/static/files/kit.zip).\n",
+        },
+    )
+    write(site / "static" / "img" / "map.png", "png bytes")
+    write(site / "static" / "files" / "kit.zip", "zip bytes")
+    out, _ = run_import(site)
+    assert "0 broken links" in out and "not found" not in out, out
+    html = Lesson.objects.get(doc_id="lab").body.html
+    for path in ("../static/img/map.png", "../static/files/kit.zip"):
+        assert Asset.objects.get(path=path).get_absolute_url() in html
+
+
 # Identity -----------------------------------------------------------------------------------
 
 
