@@ -190,6 +190,11 @@ def test_an_ordered_list_not_starting_at_one_does_not_interrupt_a_paragraph():
     )
 
 
+def test_a_backslash_escapes_any_ascii_punctuation_as_in_commonmark():
+    html = render_markdown('A List\\<T\\> holds \\"items\\" \\& more \\@ once.').html
+    assert html == '<p>A List&lt;T&gt; holds "items" &amp; more @ once.</p>'
+
+
 # Code ----------------------------------------------------------------------------------------
 
 

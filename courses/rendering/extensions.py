@@ -30,6 +30,9 @@ class _ClassesOnlyStyle(Style):
     styles = {}
 
 
+ASCII_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+
+
 def _extensions():
     return [
         "markdown.extensions.tables",
@@ -136,6 +139,9 @@ class _CoursebookExtension(markdown.Extension):
     """Heading ids and the toc, link resolution, and GitHub-flavoured ~~strikethrough~~."""
 
     def extendMarkdown(self, md):
+        # CommonMark (and MDX) let a backslash escape any ASCII punctuation, `\<T>` too;
+        # Python-Markdown escapes only some and would show the backslash before the rest.
+        md.ESCAPED_CHARS.extend(c for c in ASCII_PUNCTUATION if c not in md.ESCAPED_CHARS)
         md.treeprocessors.register(Headings(md), "coursebook_headings", 5)
         md.treeprocessors.register(LinkResolver(md), "coursebook_links", 1)
         md.treeprocessors.register(_EmptyHeaderCells(md), "coursebook_empty_headers", 1)
