@@ -340,6 +340,12 @@ def test_toc_titles_are_plain_text():
     assert toc[0]["title"] == "Tokens & <bos> marks"
 
 
+def test_an_escaped_character_in_a_heading_stays_in_its_toc_title_and_permalink_name():
+    rendered = render_markdown("## Queue\\<T\\> basics")
+    assert rendered.toc[0]["title"] == "Queue<T> basics"
+    assert 'aria-label="Direct link to Queue&lt;T&gt; basics"' in rendered.html
+
+
 # Admonitions ---------------------------------------------------------------------------------
 
 
