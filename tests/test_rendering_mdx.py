@@ -69,14 +69,6 @@ def test_a_component_tag_whose_attribute_expression_holds_blank_lines_is_one_not
     assert [problem.line for problem in rendered.problems] == [1]
 
 
-def test_a_component_tag_over_a_hundred_lines_of_attribute_code_is_still_one_notice():
-    css = "".join(f".c{n} {{\n  margin: {n}px;\n}}\n\n" for n in range(25))
-    rendered = render_markdown(f"<Playground\n  css={{`{css}`}}\n/>\n\nAfter.")
-    assert texts(rendered.html, "code") == ["Playground"]
-    assert "margin" not in rendered.html
-    assert [problem.line for problem in rendered.problems] == [1]
-
-
 def test_a_components_children_are_still_shown_after_its_notice():
     rendered = render_markdown(
         '<BrowserWindow url="http://localhost">\n\nHello.\n\n</BrowserWindow>'

@@ -20,7 +20,7 @@ JSX_TAG = re.compile(
 JSX_LINE = re.compile(rf"\s*(?:<(?:/?[A-Z][\w.]*{JSX_ATTRIBUTES}|/?\s*)>\s*)+")
 JSX_LINE_START = re.compile(r"^\s*</?[A-Z]")
 JSX_TEXT_ATTRIBUTE = r"""\b{}\s*=\s*(?:"([^"]*)"|'([^']*)'|\{{\s*["']([^"']*)["']\s*\}})"""
-MAX_TAG_LINES = 120  # a tag spread over more lines than this is shown as text
+MAX_TAG_LINES = 32  # a tag spread over more lines than this is shown as text
 MAX_OPEN_ELEMENTS = 32  # components open inside each other whose children are dedented
 DETAILS_OPEN = re.compile(
     r"^(?P<indent>\s*)<details(?P<attributes>\s[^>]*)?>\s*"
