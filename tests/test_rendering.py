@@ -190,6 +190,11 @@ def test_an_ordered_list_not_starting_at_one_does_not_interrupt_a_paragraph():
     )
 
 
+def test_a_backslash_escapes_any_ascii_punctuation_as_in_commonmark():
+    html = render_markdown('A List\\<T\\> holds \\"items\\" \\& more \\@ once.').html
+    assert html == '<p>A List&lt;T&gt; holds "items" &amp; more @ once.</p>'
+
+
 # Code ----------------------------------------------------------------------------------------
 
 
@@ -335,6 +340,12 @@ def test_toc_titles_are_plain_text():
     assert toc[0]["title"] == "Tokens & <bos> marks"
 
 
+def test_an_escaped_character_in_a_heading_stays_in_its_toc_title_and_permalink_name():
+    rendered = render_markdown("## Queue\\<T\\> basics")
+    assert rendered.toc[0]["title"] == "Queue<T> basics"
+    assert 'aria-label="Direct link to Queue&lt;T&gt; basics"' in rendered.html
+
+
 # Admonitions ---------------------------------------------------------------------------------
 
 
@@ -343,6 +354,19 @@ def test_each_admonition_type_renders_as_an_aside_with_a_default_title(kind):
     html = render_markdown(f":::{kind}\nBody text.\n:::").html
     assert html == (
         f'<aside class="admonition {kind}">\n'
+        f'<p class="admonition-title">{kind.title()}</p>\n'
+        "<p>Body text.</p>\n"
+        "</aside>"
+    )
+
+
+@pytest.mark.parametrize(
+    "kind, look", [("secondary", "note"), ("success", "tip"), ("important", "info")]
+)
+def test_docusaurus_extra_admonition_types_take_the_look_docusaurus_gives_them(kind, look):
+    html = render_markdown(f":::{kind}\nBody text.\n:::").html
+    assert html == (
+        f'<aside class="admonition {look}">\n'
         f'<p class="admonition-title">{kind.title()}</p>\n'
         "<p>Body text.</p>\n"
         "</aside>"

@@ -60,6 +60,15 @@ def test_a_component_tag_over_several_lines_is_one_notice_at_its_first_line():
     assert [problem.line for problem in rendered.problems] == [3]
 
 
+def test_a_component_tag_whose_attribute_expression_holds_blank_lines_is_one_notice():
+    text = "<Playground\n  code={`<p>one</p>\n\n<p>two</p>`}\n/>\n\nAfter."
+    rendered = render_markdown(text)
+    assert texts(rendered.html, "code") == ["Playground"]
+    assert "code=" not in rendered.html and "two" not in rendered.html
+    assert "<p>After.</p>" in rendered.html
+    assert [problem.line for problem in rendered.problems] == [1]
+
+
 def test_a_components_children_are_still_shown_after_its_notice():
     rendered = render_markdown(
         '<BrowserWindow url="http://localhost">\n\nHello.\n\n</BrowserWindow>'

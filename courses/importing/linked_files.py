@@ -2,7 +2,7 @@
 a file beside the lessons (`./starter.zip`, `todos.json`; images there are read with the
 lessons), and in a site's `static/` folder an image or file referenced by a site path
 (`/img/x.png`, served from `static/` by Docusaurus) or by a relative path into `static/`
-(`../../static/img/x.png`).
+(`../../static/img/x.png`) or by Docusaurus' alias for it (`@site/static/img/x.png`).
 
 Only what a lesson references is read, not whole folders. A reference that leads nowhere is
 left to the renderer, which reports it as a warning or a broken link at its line.
@@ -30,6 +30,7 @@ FILE_TYPES = {
     ".webm": "video/webm",
 }
 FILE_SUFFIXES = tuple(FILE_TYPES)
+SITE_STATIC = "@site/static/"
 FILE_SUFFIX = re.compile(r"\.(?:{})\b".format("|".join(s[1:] for s in FILE_TYPES)), re.IGNORECASE)
 # Markdown link and image targets, reference definitions, and src/href attributes; each
 # pattern starts with a literal, which is searched ten times faster than alternatives.
@@ -99,9 +100,15 @@ def beside_path(target, base):
     return rel
 
 
+def site_path(target):
+    """`target` with Docusaurus' `@site/static/` alias (the site's static folder, as webpack
+    resolves it) written as the site path it serves the file at: `/img/x.png`."""
+    return "/" + target.removeprefix(SITE_STATIC) if target.startswith(SITE_STATIC) else target
+
+
 def static_path(target, base, prefix):
     """The path inside `static/` a reference names, or None when it names none."""
-    target = unquote(target.split("#", 1)[0].split("?", 1)[0])
+    target = unquote(site_path(target).split("#", 1)[0].split("?", 1)[0])
     if target.startswith("//") or ":" in target.split("/", 1)[0]:
         return None  # another site
     if target.startswith("/"):

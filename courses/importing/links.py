@@ -19,7 +19,7 @@ from urllib.parse import unquote
 
 from django.urls import reverse
 
-from courses.importing.linked_files import FILE_TYPES
+from courses.importing.linked_files import FILE_TYPES, site_path
 from courses.importing.order import strip_number_prefixes
 from courses.importing.sources import LESSON_SUFFIXES
 from courses.models import Asset, Lesson
@@ -181,6 +181,7 @@ class LinkMap:
         return path
 
     def resolve(self, table, base_dir, target):
+        target = site_path(target)
         path = self.course_path(base_dir, target)
         if path is ESCAPES:
             outside = posixpath.normpath(posixpath.join(base_dir, unquote(target.split("?")[0])))

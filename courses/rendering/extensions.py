@@ -17,7 +17,7 @@ from pymdownx.blocks.details import Details
 
 from courses.rendering.bounded import BoundedParsingExtension
 from courses.rendering.headings import Headings
-from courses.rendering.lines import ADMONITION_TYPES
+from courses.rendering.lines import ADMONITION_LOOKS
 from courses.rendering.links import LinkResolver
 from courses.rendering.tasklists import TaskListExtension
 
@@ -28,6 +28,9 @@ class _ClassesOnlyStyle(Style):
     code block otherwise."""
 
     styles = {}
+
+
+ASCII_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 
 
 def _extensions():
@@ -90,12 +93,12 @@ class _Aside(Admonition):
 
 class _AdmonitionsExtension(BlocksExtension):
     def extendMarkdownBlocks(self, md, block_mgr):
-        for kind in ADMONITION_TYPES:
+        for kind, look in ADMONITION_LOOKS.items():
             block_mgr.register(
                 type(
                     kind.title(),
                     (_Aside,),
-                    {"OPTIONS": {}, "NAME": kind, "DEF_TITLE": kind.title(), "DEF_CLASS": kind},
+                    {"OPTIONS": {}, "NAME": kind, "DEF_TITLE": kind.title(), "DEF_CLASS": look},
                 ),
                 {},
             )
@@ -136,6 +139,9 @@ class _CoursebookExtension(markdown.Extension):
     """Heading ids and the toc, link resolution, and GitHub-flavoured ~~strikethrough~~."""
 
     def extendMarkdown(self, md):
+        # CommonMark (and MDX) let a backslash escape any ASCII punctuation, `\<T>` too;
+        # Python-Markdown escapes only some and would show the backslash before the rest.
+        md.ESCAPED_CHARS.extend(c for c in ASCII_PUNCTUATION if c not in md.ESCAPED_CHARS)
         md.treeprocessors.register(Headings(md), "coursebook_headings", 5)
         md.treeprocessors.register(LinkResolver(md), "coursebook_links", 1)
         md.treeprocessors.register(_EmptyHeaderCells(md), "coursebook_empty_headers", 1)

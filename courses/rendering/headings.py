@@ -4,7 +4,7 @@ import html
 import re
 import xml.etree.ElementTree as etree
 
-from markdown.extensions.toc import remove_fnrefs, render_inner_html, strip_tags
+from markdown.extensions.toc import remove_fnrefs, run_postprocessors, strip_tags, unescape
 from markdown.treeprocessors import Treeprocessor
 from pymdownx.slugs import slugify
 
@@ -25,7 +25,7 @@ class Headings(Treeprocessor):
             if element.tag not in HEADING_TAGS:
                 continue
             explicit = self.explicit_id(element)
-            title = html.unescape(strip_tags(render_inner_html(remove_fnrefs(element), self.md)))
+            title = _text(remove_fnrefs(element), self.md)
             anchor = explicit or self.unique(_slug(title, "-") or "heading", taken, counts)
             element.set("id", anchor)
             _add_permalink(element, anchor, title)
@@ -54,6 +54,14 @@ class Headings(Treeprocessor):
             candidate = f"{slug}-{counts[slug]}"
         taken.add(candidate)
         return candidate
+
+
+def _text(heading, md):
+    """The heading's text: Python-Markdown's render_inner_html turns escaped characters back
+    before it strips tags, so `List\\<T\\>` would lose its `<T>`; here they come back after."""
+    inner = md.serializer(heading)
+    inner = inner[inner.index(">") + 1 : inner.rindex("<")].strip()
+    return html.unescape(unescape(strip_tags(run_postprocessors(inner, md))))
 
 
 def _add_permalink(heading, anchor, title):

@@ -13,7 +13,13 @@ from courses.rendering.code import FENCE, CodeBlock
 from courses.rendering.context import Problem
 from courses.rendering.mdx import NOT_MDX, Mdx
 
-ADMONITION_TYPES = ("note", "tip", "info", "warning", "danger", "caution")
+# Each admonition type and the look it takes: Docusaurus shows secondary, success and important
+# as note, tip and info (with their own titles).
+ADMONITION_LOOKS = {
+    **{kind: kind for kind in ("note", "tip", "info", "warning", "danger", "caution")},
+    **{"secondary": "note", "success": "tip", "important": "info"},
+}
+ADMONITION_TYPES = tuple(ADMONITION_LOOKS)
 MAX_NESTING = 16  # list and admonition levels; deeper ones are flattened or shown as text
 # pymdownx blocks cost time that grows with the blocks before them (4,000 admonitions take
 # five seconds); no lesson needs more than this many, and the rest are shown as text.

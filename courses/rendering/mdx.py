@@ -125,7 +125,10 @@ class Mdx:
             first = self.held[0][0]
             self.held = []
             return self.tags(first, text)
-        if not line.strip() or len(self.held) > MAX_TAG_LINES:
+        # A blank line ends a tag, but not inside an attribute's {expression} (a template
+        # literal of code, say), which MDX reads to its closing brace.
+        open_expression = text.count("{") > text.count("}")
+        if (not line.strip() and not open_expression) or len(self.held) > MAX_TAG_LINES:
             return self.give_up()
         return None
 
