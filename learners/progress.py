@@ -149,12 +149,9 @@ class CourseProgress:
         return "Start course"
 
 
-def course_progress(user, course, completed=None):
-    """`user`'s progress in `course`; `completed` may be passed in when already fetched."""
-    outline = get_outline(course)
-    if completed is None:
-        completed = completed_lessons(user, course)
-    return CourseProgress(outline=outline, completed=completed)
+def course_progress(user, course):
+    """`user`'s progress in `course`."""
+    return CourseProgress(outline=get_outline(course), completed=completed_lessons(user, course))
 
 
 def mark_complete(user, lesson):

@@ -56,11 +56,6 @@ def config_file(folder):
     return next((folder / name for name in CONFIG_FILES if (folder / name).is_file()), None)
 
 
-def is_site(folder):
-    """A site holds a Docusaurus config and its docs folder."""
-    return config_file(folder) is not None and read_site(folder).docs_dir.is_dir()
-
-
 def site_of_docs_folder(folder):
     """The site whose docs folder `folder` is, or None."""
     folder = Path(folder).resolve()
