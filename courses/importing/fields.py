@@ -131,8 +131,7 @@ def clean_text(text):
     """Text from frontmatter and `_category_` files without NUL characters (PostgreSQL text
     cannot hold them; YAML can spell them, \\0) or bidi controls (which could make a title
     or a URL read as something else: `invoice` + U+202E + `gpj.exe`)."""
-    text = text.replace("\x00", "")
-    return text if text.isascii() else strip_bidi_controls(text)
+    return strip_bidi_controls(text.replace("\x00", ""))
 
 
 def json_safe(value):

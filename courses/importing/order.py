@@ -19,8 +19,7 @@ NOT_A_NUMBER_PREFIX = re.compile(
 def split_number_prefix(name):
     """`"01-intro"` -> `(1, "intro")`; names without a prefix, and date- or version-like
     names such as `2024-01-05-notes` or `1.2-release`, come back whole with `None`."""
-    if not name.isascii():  # file names become ids, URLs and titles
-        name = strip_bidi_controls(name)
+    name = strip_bidi_controls(name)  # file names become ids, URLs and titles
     if NOT_A_NUMBER_PREFIX.match(name):
         return None, name
     match = NUMBER_PREFIX.match(name)

@@ -85,8 +85,9 @@ LINK_OR_IMAGE = re.compile(r"<a\b[^>]*>.*?</a>|<(?:img|iframe)\b[^>]*>", re.DOTA
 
 
 def strip_bidi_controls(text):
-    """The text without bidi control characters: for titles, labels and URL parts."""
-    return text.translate(BIDI_CONTROLS)
+    """The text without bidi control characters: for titles, labels and URL parts. (ASCII
+    text has none, and most text is ASCII: telling costs under a tenth of translating.)"""
+    return text if text.isascii() else text.translate(BIDI_CONTROLS)
 
 
 def strip_bidi_controls_from_links(markup):
