@@ -207,6 +207,11 @@ class LessonBody(models.Model):
 
     class Meta:
         verbose_name_plural = "lesson bodies"
+        indexes = [
+            # For `unshown()`, which every import runs: read from the table, SQLite would walk
+            # every body's overflow pages to reach its last column.
+            models.Index(fields=["written_at"], name="lessonbody_written_at"),
+        ]
 
     def __str__(self):
         return self.title

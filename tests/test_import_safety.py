@@ -7,14 +7,16 @@ import sqlite3
 import subprocess
 import sys
 from contextlib import closing
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection
+from django.utils import timezone
 
-from courses.models import Asset, Course, Lesson, Section
+from courses.models import Asset, Course, Lesson, LessonBody, Section
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT_DIR = Path(__file__).parent.parent
@@ -318,6 +320,35 @@ def test_database_error_halfway_leaves_the_previous_import_intact(course, n):
     assert "injected failure" in err.getvalue()
     assert "the course was left as it was" in err.getvalue()
     assert before == snapshot()
+
+
+def test_the_next_import_deletes_what_a_dead_import_wrote_ahead_a_day_before(course):
+    old, young = LessonBody.objects.bulk_create(
+        [LessonBody(title="Old"), LessonBody(title="Young")]
+    )
+    LessonBody.objects.filter(pk=old.pk).update(written_at=timezone.now() - timedelta(days=2))
+    Asset.objects.create(
+        path="old.png", digest="0" * 64, content_type="image/png", data=b"", size=0
+    )
+    Asset.objects.update(written_at=timezone.now() - timedelta(days=2))
+    shown = set(Lesson.objects.values_list("body_id", flat=True))
+    call_command("import_content", str(course), stdout=StringIO())
+    left = set(LessonBody.objects.values_list("pk", flat=True))
+    assert left == shown | {young.pk}  # a young one may belong to an import still running
+    assert not Asset.objects.filter(path="old.png").exists()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan")
+def test_finding_what_dead_imports_left_reads_no_body(course):
+    """Every import looks for leftovers: from an index, not from every body's row."""
+    for queryset in (LessonBody.objects, Asset.objects):
+        sql, params = queryset.unshown(timezone.now()).values_list("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            plan = " ".join(
+                str(row) for row in cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            )
+        assert "SEARCH" in plan
+        assert "SCAN" not in plan
 
 
 def test_one_bad_course_does_not_stop_the_others(db, tmp_path):
