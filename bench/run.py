@@ -149,9 +149,12 @@ def forget_course(slug):
     """Leave the database as if the course had never been imported."""
     from django.db import connection
 
-    from courses.models import Course
+    from courses.importing.switch import delete_bodies
+    from courses.models import Course, LessonBody
 
+    bodies = list(LessonBody.objects.filter(lesson__course__slug=slug).values_list("pk"))
     Course.objects.filter(slug=slug).delete()
+    delete_bodies(pk for (pk,) in bodies)  # the lessons' bodies outlive them
     with connection.cursor() as cursor:
         cursor.execute("VACUUM")
 
