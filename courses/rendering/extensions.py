@@ -9,7 +9,7 @@ import markdown
 from markdown.inlinepatterns import SimpleTagInlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
-from pygments.style import Style
+from pygments.style import Style, StyleMeta
 from pymdownx.blocks import BlocksExtension
 from pymdownx.blocks.admonition import Admonition
 from pymdownx.blocks.block import Block
@@ -22,12 +22,15 @@ from courses.rendering.links import LinkResolver
 from courses.rendering.tasklists import TaskListExtension
 
 
-class _ClassesOnlyStyle(Style):
-    """Highlighting writes CSS classes only (the stylesheet is static), so the formatter
-    gets a style with nothing to build: Pygments turns the default one into CSS for every
-    code block otherwise."""
+class _NoTokenStyles(StyleMeta):
+    def __iter__(cls):
+        return iter(())
 
-    styles = {}
+
+class _ClassesOnlyStyle(Style, metaclass=_NoTokenStyles):
+    """Highlighting writes CSS classes only (the stylesheet is static), so the formatter
+    gets a style with nothing to build: for every code block, Pygments would otherwise turn
+    a style for each of its token types into CSS (0.2 ms a block) that nothing prints."""
 
 
 ASCII_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
