@@ -121,12 +121,14 @@ LINE_START = re.compile(
     re.MULTILINE | re.VERBOSE,
 )
 # The rest of Markdown's syntax, within lines, turned into the text a reader sees.
+# (Each pattern starts with the characters it can start with, not with an optional one or a
+# look-behind: then the engine jumps from one such character to the next, several times faster.)
 INLINE_TO_TEXT = [
     (re.compile(r"\[\^[^\]\s]*\]"), ""),
-    (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),
-    (re.compile(r"!?\[([^\]]*)\]\[[^\]]*\]"), r"\1"),
+    (re.compile(r"(?:!\[|\[)([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"(?:!\[|\[)([^\]]*)\]\[[^\]]*\]"), r"\1"),
     (re.compile(r"\[[ xX]\]\s"), " "),
-    (re.compile(r"(?<!\\)\|"), BREAK),  # table cells
+    (re.compile(r"\|(?<!\\\|)"), BREAK),  # table cells
     # The lookahead only skips, fast, the places where no alternative can start.
     (re.compile(r"(?=[*~_])(?:[*~]+|\b_+|_+\b)"), ""),
     (re.compile(r"\\(?=[^\w\s])"), ""),
