@@ -91,13 +91,14 @@ SQLITE_DROP_INDEX = (
 
 # Code (fenced blocks, inline spans) is text a reader reads, tags written in it included;
 # outside code, HTML/JSX tags, comments and MDX imports and exports (to the next blank line)
-# are markup. One pass, so each is seen once.
+# are markup. One pass, so each is seen once. Every alternative starts with a character (a
+# line's with the newline before it, given back), so the engine jumps from one to the next.
 CODE_OR_MARKUP = re.compile(
-    r"^\ {0,3}(?P<fence>`{3,}|~{3,})[^\n]*\n(?P<block>.*?)(?:^\ {0,3}(?P=fence)[^\n]*$|\Z)"
-    r"|(?P<ticks>`+)(?P<span>.+?)(?P=ticks)"
+    r"\n^\ {0,3}(?P<fence>`{3,}|~{3,})[^\n]*\n(?P<block>.*?)(?:^\ {0,3}(?P=fence)[^\n]*$|\Z)"
+    r"|`(?P<ticks>`*)(?P<span>.+?)`(?P=ticks)"
     r"|<!--.*?-->"
     r"|</?[A-Za-z][^>]*>"
-    rf"|{ESM_START.pattern}[^\n]*(?:\n[^\S\n]*\S[^\n]*)*",
+    rf"|\n{ESM_START.pattern}[^\n]*(?:\n[^\S\n]*\S[^\n]*)*",
     re.MULTILINE | re.DOTALL,
 )
 # Code is set aside as a numbered placeholder while the Markdown around it is read, so that
@@ -353,15 +354,17 @@ def reader_text(markdown):
     code = []
 
     def set_code_aside(match):
+        newline = "\n" if match[0].startswith("\n") else ""
         if match["block"] is not None:
             code.append(" ".join(match["block"].split()))
-            return f"{BREAK}\x00{len(code) - 1}\x00{BREAK}"
+            return f"{newline}{BREAK}\x00{len(code) - 1}\x00{BREAK}"
         if match["span"] is not None:
             code.append(match["span"].strip())
             return f"\x00{len(code) - 1}\x00"
-        return " "
+        return f"{newline} "
 
-    text = CODE_OR_MARKUP.sub(set_code_aside, markdown.replace("\x00", ""))
+    # A newline before the first line, as before every other, then taken off.
+    text = CODE_OR_MARKUP.sub(set_code_aside, "\n" + markdown.replace("\x00", ""))[1:]
     text = LINE_START.sub(line_start_text, text)
     for pattern, replacement in INLINE_TO_TEXT:
         text = pattern.sub(replacement, text)
