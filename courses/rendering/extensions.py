@@ -14,6 +14,7 @@ from pymdownx.blocks import BlocksExtension
 from pymdownx.blocks.admonition import Admonition
 from pymdownx.blocks.block import Block
 from pymdownx.blocks.details import Details
+from pymdownx.highlight import Highlight, HighlightExtension
 
 from courses.rendering.bounded import BoundedParsingExtension
 from courses.rendering.headings import Headings
@@ -40,7 +41,16 @@ def _extensions():
     return [
         "markdown.extensions.tables",
         "markdown.extensions.footnotes",
-        "pymdownx.highlight",
+        _HighlightExtension(
+            css_class="highlight",
+            use_pygments=True,
+            guess_lang=False,
+            pygments_lang_class=True,
+            pygments_style=_ClassesOnlyStyle,
+            # Line numbers drawn by CSS from data-linenos: one <pre> per block, and copying
+            # the code copies no numbers.
+            linenums_style="pymdownx-inline",
+        ),
         "pymdownx.superfences",
         TaskListExtension(),
         _AdmonitionsExtension(),
@@ -50,19 +60,34 @@ def _extensions():
     ]
 
 
-EXTENSION_CONFIGS = {
-    "markdown.extensions.tables": {"use_align_attribute": True},
-    "pymdownx.highlight": {
-        "css_class": "highlight",
-        "use_pygments": True,
-        "guess_lang": False,
-        "pygments_lang_class": True,
-        "pygments_style": _ClassesOnlyStyle,
-        # Line numbers drawn by CSS from data-linenos: one <pre> per block, and copying the
-        # code copies no numbers.
-        "linenums_style": "pymdownx-inline",
-    },
-}
+EXTENSION_CONFIGS = {"markdown.extensions.tables": {"use_align_attribute": True}}
+
+# The lexers found so far, by what finds them; a limit keeps a course that names thousands
+# of languages from filling memory.
+_lexers = {}
+KEPT_LEXERS = 256
+
+
+class _Highlight(Highlight):
+    """pymdownx's highlighter, finding each language's Pygments lexer once: Pygments looks a
+    name up by going through every lexer it has (up to 0.1 ms a code block). With guessing
+    off, the lexer follows from the language and options alone, and it keeps no state
+    between the code it reads."""
+
+    def get_lexer(self, src, language, inline, stripnl):
+        key = (language, inline, stripnl)
+        found = _lexers.get(key)
+        if found is None:
+            found = super().get_lexer(src, language, inline, stripnl)
+            if len(_lexers) < KEPT_LEXERS:
+                _lexers[key] = found
+        return found
+
+
+class _HighlightExtension(HighlightExtension):
+    def get_pymdownx_highlighter(self):
+        return _Highlight
+
 
 _idle = threading.local()
 
