@@ -362,6 +362,18 @@ def test_site_static_alias_names_an_image_or_file_in_static(db, tmp_path):
         assert Asset.objects.get(path=path).get_absolute_url() in html
 
 
+def test_an_image_required_from_static_in_jsx_is_stored(db, tmp_path):
+    site = make_site(
+        tmp_path / "require-site",
+        docs={"tour.mdx": "# Tour\n\n<img src={require('@site/static/img/deck.png').default} />"},
+    )
+    write(site / "static" / "img" / "deck.png", "png bytes")
+    out, _ = run_import(site)
+    assert "not found" not in out, out
+    deck = Asset.objects.get(path="../static/img/deck.png")
+    assert deck.get_absolute_url() in Lesson.objects.get(doc_id="tour").body.html
+
+
 # Identity -----------------------------------------------------------------------------------
 
 

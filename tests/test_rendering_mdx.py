@@ -90,6 +90,21 @@ def test_an_unfinished_component_tag_is_shown_as_text_and_reported():
     assert [problem.line for problem in rendered.problems] == [1]
 
 
+def test_an_image_required_in_jsx_is_an_image_resolved_like_a_markdown_one():
+    text = (
+        'import IdealImage from "@theme/IdealImage";\n\n'
+        '<img src={require("./shots/kettle.png").default} alt="A kettle" />\n\n'
+        "<IdealImage img={require('./shots/teapot.jpg')} alt='A teapot' />"
+    )
+    rendered = render_markdown(text, resolve_image=lambda src: f"/files/{src}")
+    assert elements(rendered.html, "img") == [
+        {"alt": "A kettle", "src": "/files/./shots/kettle.png"},
+        {"alt": "A teapot", "src": "/files/./shots/teapot.jpg"},
+    ]
+    assert "require" not in rendered.html
+    assert rendered.problems == []
+
+
 # Tabs and details ----------------------------------------------------------------------------
 
 

@@ -32,13 +32,15 @@ FILE_TYPES = {
 FILE_SUFFIXES = tuple(FILE_TYPES)
 SITE_STATIC = "@site/static/"
 FILE_SUFFIX = re.compile(r"\.(?:{})\b".format("|".join(s[1:] for s in FILE_TYPES)), re.IGNORECASE)
-# Markdown link and image targets, reference definitions, and src/href attributes; each
-# pattern starts with a literal, which is searched ten times faster than alternatives.
+# Markdown link and image targets, reference definitions, src/href attributes and MDX's
+# require("..."); each pattern starts with a literal, which is searched ten times faster
+# than alternatives.
 REFERENCES = (
     re.compile(r"\]\(\s*(?:<([^>\n]+)>|((?:[^()\s]|\([^()\s]*\))+))"),
     re.compile(r"\n {0,3}\[[^\]\n]+\]:\s*<?(\S+?)>?(?:\s|$)"),
     re.compile(r"""src\s*=\s*["']([^"']+)"""),
     re.compile(r"""href\s*=\s*["']([^"']+)"""),
+    re.compile(r"""require\(\s*["']([^"']+)"""),
 )
 
 

@@ -3,7 +3,8 @@
 ESM (`import`/`export`) is never shown; a component on a line of its own becomes a short
 notice naming it, except <Tabs>/<TabItem>, whose tabs become disclosure widgets (the first
 one open) so that no text is lost; <details>/<summary> become disclosure widgets with their
-Markdown rendered. `{/* comments */}` are dropped; other `{expressions}` are shown as text.
+Markdown rendered; an image bundled by `require("./x.png")` is that image. `{/* comments */}`
+are dropped; other `{expressions}` are shown as text.
 """
 
 import re
@@ -31,6 +32,14 @@ DETAILS_CLOSE = re.compile(r"^\s*</details\s*>\s*$", re.IGNORECASE)
 SUMMARY_LINE = re.compile(r"^\s*<summary>(?P<summary>.*?)</summary>\s*$", re.IGNORECASE)
 MDX_COMMENT = re.compile(r"^\s*\{/\*.*\*/\}\s*$")
 MDX_EXPRESSION = re.compile(r"^\s*\{.*\}\s*$")  # {expression} alone on a line
+# An image Docusaurus bundles through require(): `<img src={require("./x.png").default} />`
+# (its docs' own example) or the ideal-image plugin's `<IdealImage img={require("./x.png")} />`.
+REQUIRED_IMAGE = re.compile(
+    rf"^(?P<indent>\s*)<(?:img|IdealImage)\b(?P<attributes>{JSX_ATTRIBUTES})>\s*$"
+)
+REQUIRE_PATH = re.compile(
+    r"""\b(?:src|img)\s*=\s*\{\s*require\(\s*(?:"([^"]+)"|'([^']+)')\s*\)(?:\.default)?\s*\}"""
+)
 
 
 def _escape_markup(line):
@@ -67,6 +76,11 @@ class Mdx:
         if ESM_START.match(line):
             self.in_esm = True
             return None
+        if (image := REQUIRED_IMAGE.match(line)) and (
+            path := REQUIRE_PATH.search(image.group("attributes"))
+        ):
+            alt = _text_attribute(image.group("attributes"), "alt").replace("]", "\\]")
+            return f"{image.group('indent')}![{alt}](<{path.group(1) or path.group(2)}>)"
         if JSX_LINE_START.match(line):
             return self.component_line(number, line)
         if match := DETAILS_OPEN.match(line):
