@@ -90,6 +90,20 @@ def test_an_unfinished_component_tag_is_shown_as_text_and_reported():
     assert [problem.line for problem in rendered.problems] == [1]
 
 
+def test_a_components_own_link_stays_after_its_notice_labelled_by_its_title():
+    text = (
+        '<LinkCard\n  title="The [river] guide"\n  href="https://example.org/river"\n/>\n\n'
+        "<Card to='/gear/boots' />"
+    )
+    rendered = render_markdown(text, resolve_link=lambda path: f"/course{path}/")
+    assert texts(rendered.html, "code") == ["LinkCard", "Card"]
+    assert elements(rendered.html, "a") == [
+        {"href": "https://example.org/river", "rel": "noopener noreferrer"},
+        {"href": "/course/gear/boots/"},
+    ]
+    assert texts(rendered.html, "a") == ["The [river] guide", "/gear/boots"]
+
+
 def test_an_image_required_in_jsx_is_an_image_resolved_like_a_markdown_one():
     text = (
         'import IdealImage from "@theme/IdealImage";\n\n'

@@ -51,6 +51,17 @@ def _text_attribute(attributes, name):
     return next((value for value in match.groups() if value is not None), "") if match else ""
 
 
+def _own_link(attributes):
+    """A component's own `href` or `to` as a Markdown link, labelled by its `title` or
+    `label`: a link card's notice does not lose where the card led."""
+    target = _text_attribute(attributes, "href") or _text_attribute(attributes, "to")
+    if not target or any(c in target for c in "<>\n"):
+        return ""
+    label = _text_attribute(attributes, "title") or _text_attribute(attributes, "label")
+    label = re.sub(r"([\\`*_\[\]<])", r"\\\1", " ".join((label or target).split()))
+    return f"[{label}](<{target}>)"
+
+
 class Mdx:
     """The line pass's MDX rules, which share its warnings and its stack of blocks.
     `rewrite` returns the line's replacement (None to drop it), or NOT_MDX for a line these
@@ -174,6 +185,8 @@ class Mdx:
                     out.append(self.open_tab(number, indent, attributes))
             elif not tag.group("close"):
                 out.append(self.notice(number, indent, name))
+                if link := _own_link(attributes):
+                    out.append(f"\n{indent}{link}\n")
         return "\n".join(part for part in out if part)
 
     def nest(self, name, *, closing, self_closing):
