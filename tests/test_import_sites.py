@@ -362,16 +362,21 @@ def test_site_static_alias_names_an_image_or_file_in_static(db, tmp_path):
         assert Asset.objects.get(path=path).get_absolute_url() in html
 
 
-def test_an_image_required_from_static_in_jsx_is_stored(db, tmp_path):
+def test_images_required_or_based_from_static_in_jsx_are_stored(db, tmp_path):
     site = make_site(
         tmp_path / "require-site",
-        docs={"tour.mdx": "# Tour\n\n<img src={require('@site/static/img/deck.png').default} />"},
+        docs={
+            "tour.mdx": "# Tour\n\n<img src={require('@site/static/img/deck.png').default} />\n\n"
+            "<img\n  src={useBaseUrl('img/mast.png')}\n/>\n"
+        },
     )
     write(site / "static" / "img" / "deck.png", "png bytes")
+    write(site / "static" / "img" / "mast.png", "png bytes")
     out, _ = run_import(site)
     assert "not found" not in out, out
-    deck = Asset.objects.get(path="../static/img/deck.png")
-    assert deck.get_absolute_url() in Lesson.objects.get(doc_id="tour").body.html
+    html = Lesson.objects.get(doc_id="tour").body.html
+    for path in ("../static/img/deck.png", "../static/img/mast.png"):
+        assert Asset.objects.get(path=path).get_absolute_url() in html
 
 
 # Identity -----------------------------------------------------------------------------------

@@ -119,6 +119,22 @@ def test_an_image_required_in_jsx_is_an_image_resolved_like_a_markdown_one():
     assert rendered.problems == []
 
 
+def test_an_image_tag_over_several_lines_from_use_base_url_is_a_static_image():
+    text = (
+        "import useBaseUrl from '@docusaurus/useBaseUrl';\n\n"
+        "<img\n  alt='The harbour at dawn'\n  src={useBaseUrl('img/harbour.png')}\n/>\n\n"
+        '<IdealImage\n  img={require("./pier.png")}\n/>\n\n'
+        '<img\n  src="./plain.png"\n/>\n\nAfter.'
+    )
+    rendered = render_markdown(text, resolve_image=lambda src: f"/files{src}")
+    assert elements(rendered.html, "img")[:2] == [
+        {"alt": "The harbour at dawn", "src": "/files/img/harbour.png"},
+        {"alt": "", "src": "/files./pier.png"},
+    ]
+    assert "useBaseUrl" not in rendered.html and "<p>After.</p>" in rendered.html
+    assert rendered.problems == []
+
+
 # Tabs and details ----------------------------------------------------------------------------
 
 

@@ -2,7 +2,8 @@
 a file beside the lessons (`./starter.zip`, `todos.json`; images there are read with the
 lessons), and in a site's `static/` folder an image or file referenced by a site path
 (`/img/x.png`, served from `static/` by Docusaurus) or by a relative path into `static/`
-(`../../static/img/x.png`) or by Docusaurus' alias for it (`@site/static/img/x.png`).
+(`../../static/img/x.png`) or by Docusaurus' alias for it (`@site/static/img/x.png`), in
+Markdown, HTML or MDX (`require("…")`, `useBaseUrl("/img/x.png")`).
 
 Only what a lesson references is read, not whole folders. A reference that leads nowhere is
 left to the renderer, which reports it as a warning or a broken link at its line.
@@ -42,6 +43,8 @@ REFERENCES = (
     re.compile(r"""href\s*=\s*["']([^"']+)"""),
     re.compile(r"""require\(\s*["']([^"']+)"""),
 )
+# useBaseUrl("img/x.png") in MDX: a path in static/, with or without its leading slash.
+BASE_URL_REFERENCE = re.compile(r"""useBaseUrl\(\s*["']/?([^"':]+)""")
 
 
 def add_linked_files(source, course_dir, site):
@@ -76,8 +79,15 @@ def references(body):
     for pattern in REFERENCES:
         for match in pattern.finditer(text):
             target = next(group for group in match.groups() if group)
-            if target.lower().split("#", 1)[0].split("?", 1)[0].endswith(FILE_SUFFIXES):
+            if _names_a_file(target):
                 yield target
+    for match in BASE_URL_REFERENCE.finditer(text):
+        if _names_a_file(match.group(1)):
+            yield "/" + match.group(1)
+
+
+def _names_a_file(target):
+    return target.lower().split("#", 1)[0].split("?", 1)[0].endswith(FILE_SUFFIXES)
 
 
 def _places(target, base, prefix, static_root, course_root):

@@ -3,8 +3,8 @@
 ESM (`import`/`export`) is never shown; a component on a line of its own becomes a short
 notice naming it, except <Tabs>/<TabItem>, whose tabs become disclosure widgets (the first
 one open) so that no text is lost; <details>/<summary> become disclosure widgets with their
-Markdown rendered; an image bundled by `require("./x.png")` is that image. `{/* comments */}`
-are dropped; other `{expressions}` are shown as text.
+Markdown rendered; an image whose source is `require("./x.png")` or `useBaseUrl("/img/x.png")`
+is that image. `{/* comments */}` are dropped; other `{expressions}` are shown as text.
 """
 
 import re
@@ -32,13 +32,14 @@ DETAILS_CLOSE = re.compile(r"^\s*</details\s*>\s*$", re.IGNORECASE)
 SUMMARY_LINE = re.compile(r"^\s*<summary>(?P<summary>.*?)</summary>\s*$", re.IGNORECASE)
 MDX_COMMENT = re.compile(r"^\s*\{/\*.*\*/\}\s*$")
 MDX_EXPRESSION = re.compile(r"^\s*\{.*\}\s*$")  # {expression} alone on a line
-# An image Docusaurus bundles through require(): `<img src={require("./x.png").default} />`
-# (its docs' own example) or the ideal-image plugin's `<IdealImage img={require("./x.png")} />`.
-REQUIRED_IMAGE = re.compile(
-    rf"^(?P<indent>\s*)<(?:img|IdealImage)\b(?P<attributes>{JSX_ATTRIBUTES})>\s*$"
-)
-REQUIRE_PATH = re.compile(
-    r"""\b(?:src|img)\s*=\s*\{\s*require\(\s*(?:"([^"]+)"|'([^']+)')\s*\)(?:\.default)?\s*\}"""
+# An image Docusaurus bundles or serves from static/: `<img src={require("./x.png").default} />`
+# (its docs' own example), `<img src={useBaseUrl("/img/x.png")} />`, or the ideal-image
+# plugin's `<IdealImage img={require("./x.png")} />`.
+IMAGE_TAG = re.compile(rf"^(?P<indent>\s*)<img\b(?P<attributes>{JSX_ATTRIBUTES})>\s*$")
+IMAGE_OPEN = re.compile(r"^\s*<img\b[^<>]*$")  # an <img> tag that goes on to the next line
+BUNDLED_IMAGE = re.compile(
+    r"""\b(?:src|img)\s*=\s*\{\s*(?P<call>require|useBaseUrl)\(\s*"""
+    r"""(?:"(?P<double>[^"<>]+)"|'(?P<single>[^'<>]+)')\s*\)(?:\.default)?\s*\}"""
 )
 
 
@@ -49,6 +50,19 @@ def _escape_markup(line):
 def _text_attribute(attributes, name):
     match = re.search(JSX_TEXT_ATTRIBUTE.format(name), attributes or "")
     return next((value for value in match.groups() if value is not None), "") if match else ""
+
+
+def _bundled_image(attributes):
+    """`![alt](path)` for an image whose source is a `require()` or `useBaseUrl()` of a
+    path, else ""."""
+    match = BUNDLED_IMAGE.search(attributes)
+    if match is None:
+        return ""
+    path = match.group("double") or match.group("single")
+    if match.group("call") == "useBaseUrl" and "://" not in path:
+        path = "/" + path.lstrip("/")  # a path in static/, with or without its slash
+    alt = re.sub(r"([\\\[\]])", r"\\\1", " ".join(_text_attribute(attributes, "alt").split()))
+    return f"![{alt}](<{path}>)"
 
 
 def _own_link(attributes):
@@ -71,6 +85,7 @@ class Mdx:
         self.lines = lines
         self.in_esm = False
         self.held = []  # (number, line) of a component tag spread over several lines
+        self.image = []  # the lines of an <img> tag spread over several lines
         self.details = None  # (indent, open) of a <details> waiting for its summary
         self.tabs = []  # per open <Tabs>: whether one of its tabs has been opened
         # Per open component with children: [its name, the indent of its first child line].
@@ -87,11 +102,8 @@ class Mdx:
         if ESM_START.match(line):
             self.in_esm = True
             return None
-        if (image := REQUIRED_IMAGE.match(line)) and (
-            path := REQUIRE_PATH.search(image.group("attributes"))
-        ):
-            alt = _text_attribute(image.group("attributes"), "alt").replace("]", "\\]")
-            return f"{image.group('indent')}![{alt}](<{path.group(1) or path.group(2)}>)"
+        if self.image or IMAGE_TAG.match(line) or IMAGE_OPEN.match(line):
+            return self.image_line(line)
         if JSX_LINE_START.match(line):
             return self.component_line(number, line)
         if match := DETAILS_OPEN.match(line):
@@ -129,6 +141,9 @@ class Mdx:
         """What is still held when the text ends (on line `number`)."""
         if self.held:
             return self.give_up()
+        if self.image:
+            text, self.image = "\n".join(self.image), []
+            return text
         if self.details is not None:
             return self.open_details(number, "")
         return None
@@ -183,6 +198,8 @@ class Mdx:
                     out.append(self.lines.close_block() or "")
                 elif not self_closing:
                     out.append(self.open_tab(number, indent, attributes))
+            elif image := _bundled_image(attributes):
+                out.append(f"{indent}{image}")
             elif not tag.group("close"):
                 out.append(self.notice(number, indent, name))
                 if link := _own_link(attributes):
@@ -211,6 +228,23 @@ class Mdx:
         )
         notice = self.lines.open_block(number, indent, "component-notice", name)
         return notice + self.lines.close_block()
+
+    # Images -------------------------------------------------------------------------------
+
+    def image_line(self, line):
+        """An <img> tag, on one line or several: an image when its source is bundled, else
+        its lines as written (HTML)."""
+        self.image.append(line)
+        text = "\n".join(self.image)
+        if tag := IMAGE_TAG.match(text):
+            lines, self.image = len(self.image), []
+            if image := _bundled_image(tag.group("attributes")):
+                return tag.group("indent") + image
+            return text if lines > 1 else NOT_MDX
+        if not line.strip() or len(self.image) > MAX_TAG_LINES:
+            self.image = []
+            return text
+        return None
 
     # <details> ----------------------------------------------------------------------------
 
