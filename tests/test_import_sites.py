@@ -379,6 +379,25 @@ def test_images_required_or_based_from_static_in_jsx_are_stored(db, tmp_path):
         assert Asset.objects.get(path=path).get_absolute_url() in html
 
 
+def test_docusaurus_links_in_text_lead_to_the_lesson_or_the_front_matter_link(db, tmp_path):
+    site = make_site(
+        tmp_path / "link-site",
+        docs={
+            "lab.md": "---\nrepo_link: https://example.org/starter\n---\n# Lab\n\n"
+            "Take <Link to={frontMatter.repo_link}>the starter</Link>, then read "
+            '<Link to="/notes">the notes</Link>.\n',
+            "notes.md": "# Notes\n",
+        },
+    )
+    out, _ = run_import(site)
+    assert "0 broken links" in out, out
+    html = Lesson.objects.get(doc_id="lab").body.html
+    assert (
+        '<a href="https://example.org/starter" rel="noopener noreferrer">the starter</a>' in html
+    )
+    assert f'<a href="{Lesson.objects.get(doc_id="notes").get_absolute_url()}">' in html
+
+
 # Identity -----------------------------------------------------------------------------------
 
 

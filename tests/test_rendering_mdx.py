@@ -83,6 +83,30 @@ def test_a_component_inside_a_line_of_text_keeps_its_text():
     assert rendered.html == "<p>Robins sing at dawn.</p>"
 
 
+def test_a_docusaurus_link_inside_a_line_of_text_is_a_link_not_in_code():
+    text = (
+        'Read <Link to="/gear/boots">the boots page</Link> first, '
+        "or accept <Link to={frontMatter.repo_link}>the exercise</Link>.\n\n"
+        '`<Link to="/x">code</Link>`'
+    )
+    rendered = render_markdown(
+        text,
+        resolve_link=lambda path: f"/course{path}/",
+        front_matter={"repo_link": "https://example.org/repo"},
+    )
+    assert elements(rendered.html, "a") == [
+        {"href": "/course/gear/boots/"},
+        {"href": "https://example.org/repo", "rel": "noopener noreferrer"},
+    ]
+    assert texts(rendered.html, "a") == ["the boots page", "the exercise"]
+    assert '&lt;Link to="/x"&gt;code&lt;/Link&gt;' in rendered.html
+
+
+def test_a_link_to_front_matter_that_is_missing_keeps_its_text():
+    rendered = render_markdown("Accept <Link to={frontMatter.nothing}>it</Link> now.")
+    assert rendered.html == "<p>Accept it now.</p>"
+
+
 def test_an_unfinished_component_tag_is_shown_as_text_and_reported():
     rendered = render_markdown('<Chart title="x"\n\nMore text.')
     assert "&lt;Chart title=" in rendered.html

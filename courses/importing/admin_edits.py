@@ -17,7 +17,6 @@ from courses.importing.render_jobs import (
     render_all,
     render_body,
     render_key,
-    toc_levels_of,
     warm_up_renderer,
 )
 from courses.importing.report import ContentError
@@ -40,7 +39,7 @@ def render_edits(course, edits):
         section_path = lesson.section.path if lesson.section_id else None
         base_dir = posixpath.dirname(lesson.source_path or lesson.doc_id)
         page_url = docusaurus_url(lesson.path, section_path)
-        jobs.append((markdown, base_dir, page_url, toc_levels_of(lesson.meta or {})))
+        jobs.append((markdown, base_dir, page_url, lesson.meta or {}))
     warm_up_renderer()
     outcomes = run_jobs(
         partial(_render_edit, LinkMap.from_database(course)),
@@ -72,9 +71,9 @@ def render_lesson(lesson, markdown):
 
 
 def _render_edit(links, job):
-    markdown, base_dir, page_url, toc_levels = job
+    markdown, base_dir, page_url, meta = job
     rendered, _ = render_body(
-        markdown, base_dir=base_dir, page_url=page_url, links=links, toc_levels=toc_levels
+        markdown, base_dir=base_dir, page_url=page_url, links=links, meta=meta
     )
     return rendered
 

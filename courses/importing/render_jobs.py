@@ -28,10 +28,14 @@ def toc_levels_of(meta):
     )
 
 
-def render_body(body, *, base_dir, page_url, links, first_line=1, toc_levels=(2, 3)):
+def render_body(body, *, base_dir, page_url, links, first_line=1, meta=None):
     """Render a lesson body (its leading title left out) with links resolved through
-    `links`, as written in a file in `base_dir` and served at the Docusaurus URL `page_url`.
-    Returns the Rendered and the set of link targets that leave the course."""
+    `links`, as written in a file in `base_dir` and served at the Docusaurus URL `page_url`;
+    `meta` (the lesson's other front matter) gives its toc levels and what MDX's
+    `{frontMatter.x}` reads. Returns the Rendered and the set of link targets that leave
+    the course."""
+    meta = meta or {}
+    toc_levels = toc_levels_of(meta)
     _, text = split_leading_title(body)
     resolver = Resolver(links, base_dir, page_url)
     rendered = rendering.render_markdown(
@@ -42,6 +46,7 @@ def render_body(body, *, base_dir, page_url, links, first_line=1, toc_levels=(2,
         toc_min_level=toc_levels[0],
         toc_max_level=toc_levels[1],
         embed_hosts=settings.EMBED_HOSTS,
+        front_matter=meta,
     )
     return rendered, set(resolver.escaping)
 
@@ -92,7 +97,7 @@ def render_source(lesson, links, key, where):
         page_url=docusaurus_url(lesson.path, lesson.section_path),
         links=links,
         first_line=lesson.first_line,
-        toc_levels=toc_levels_of(lesson.meta),
+        meta=lesson.meta,
     )
     text = search.reader_text(lesson.body)
     digest = content_hash(lesson.body)

@@ -53,11 +53,13 @@ def render_markdown(
     toc_min_level=2,
     toc_max_level=3,
     embed_hosts=frozenset(),
+    front_matter=None,
 ):
     """Markdown -> Rendered(html, toc, problems); the html is already sanitised. Iframes
-    loading pages on `embed_hosts` (host names) are kept; any other is a link."""
+    loading pages on `embed_hosts` (host names) are kept; any other is a link. MDX's
+    `{frontMatter.x}` in a link reads `front_matter`."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = LinePass(first_line)
+    lines = LinePass(first_line, front_matter or {})
     source = lines.run(text)
     context = Context(text, first_line, resolve_link, resolve_image)
     try:

@@ -122,8 +122,9 @@ class LinePass:
     """Rewrites the source line by line; knows which lines are inside code fences and which
     blocks are open (admonitions, and the blocks MDX tags open: one stack, so both nest)."""
 
-    def __init__(self, first_line):
+    def __init__(self, first_line, front_matter):
         self.first_line = first_line
+        self.front_matter = front_matter  # what `{frontMatter.x}` in MDX reads
         self.problems = []
         self.code = None
         self.blocks = []  # (colons that close it, indent, fence or None), innermost last
@@ -181,7 +182,7 @@ class LinePass:
             return self.open_admonition(number, match) or line
         if match := ADMONITION_CLOSE.match(line):
             return self.close_admonition(match) or line
-        return line
+        return self.mdx.inline_links(line)
 
     def wrapper_tag(self, match, line):
         """A blank line for a wrapper's start tag, and for the end tag of one left out; else

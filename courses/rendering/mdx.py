@@ -37,6 +37,11 @@ MDX_EXPRESSION = re.compile(r"^\s*\{.*\}\s*$")  # {expression} alone on a line
 # plugin's `<IdealImage img={require("./x.png")} />`.
 IMAGE_TAG = re.compile(rf"^(?P<indent>\s*)<img\b(?P<attributes>{JSX_ATTRIBUTES})>\s*$")
 IMAGE_OPEN = re.compile(r"^\s*<img\b[^<>]*$")  # an <img> tag that goes on to the next line
+# Docusaurus' <Link to="/x">text</Link> inside a line of text, read as a Markdown link; the
+# target may be the lesson's own front matter, `to={frontMatter.repo_link}`.
+LINK_ELEMENT = re.compile(rf"<Link\b(?P<attributes>{JSX_ATTRIBUTES})>(?P<text>[^<>`]*)</Link>")
+FRONT_MATTER_ATTRIBUTE = r"\b{}\s*=\s*\{{\s*frontMatter\.(\w+)\s*\}}"
+CODE_SPAN = re.compile(r"(`+[^`]*`+)")
 BUNDLED_IMAGE = re.compile(
     r"""\b(?:src|img)\s*=\s*\{\s*(?P<call>require|useBaseUrl)\(\s*"""
     r"""(?:"(?P<double>[^"<>]+)"|'(?P<single>[^'<>]+)')\s*\)(?:\.default)?\s*\}"""
@@ -65,11 +70,23 @@ def _bundled_image(attributes):
     return f"![{alt}](<{path}>)"
 
 
-def _own_link(attributes):
+def _link_target(attributes, front_matter):
+    """A component's `to` or `href`: written out, or read from the lesson's front matter."""
+    for name in ("to", "href"):
+        if target := _text_attribute(attributes, name):
+            break
+        match = re.search(FRONT_MATTER_ATTRIBUTE.format(name), attributes)
+        if match and isinstance(target := front_matter.get(match.group(1)), str):
+            break
+    else:
+        return ""
+    return "" if any(c in target for c in "<>\n") else target.strip()
+
+
+def _own_link(attributes, front_matter):
     """A component's own `href` or `to` as a Markdown link, labelled by its `title` or
     `label`: a link card's notice does not lose where the card led."""
-    target = _text_attribute(attributes, "href") or _text_attribute(attributes, "to")
-    if not target or any(c in target for c in "<>\n"):
+    if not (target := _link_target(attributes, front_matter)):
         return ""
     label = _text_attribute(attributes, "title") or _text_attribute(attributes, "label")
     label = re.sub(r"([\\`*_\[\]<])", r"\\\1", " ".join((label or target).split()))
@@ -202,7 +219,7 @@ class Mdx:
                 out.append(f"{indent}{image}")
             elif not tag.group("close"):
                 out.append(self.notice(number, indent, name))
-                if link := _own_link(attributes):
+                if link := _own_link(attributes, self.lines.front_matter):
                     out.append(f"\n{indent}{link}\n")
         return "\n".join(part for part in out if part)
 
@@ -228,6 +245,20 @@ class Mdx:
         )
         notice = self.lines.open_block(number, indent, "component-notice", name)
         return notice + self.lines.close_block()
+
+    def inline_links(self, line):
+        """The line with each <Link ...>text</Link> outside code spans as a Markdown link
+        (Python-Markdown would keep only its text)."""
+        if "<Link" not in line:
+            return line
+        parts = CODE_SPAN.split(line)
+        parts[::2] = [LINK_ELEMENT.sub(self.markdown_link, part) for part in parts[::2]]
+        return "".join(parts)
+
+    def markdown_link(self, element):
+        target = _link_target(element.group("attributes"), self.lines.front_matter)
+        text = element.group("text").strip() or target
+        return f"[{text}](<{target}>)" if target else element.group(0)
 
     # Images -------------------------------------------------------------------------------
 
