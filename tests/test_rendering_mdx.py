@@ -102,6 +102,13 @@ def test_a_docusaurus_link_inside_a_line_of_text_is_a_link_not_in_code():
     assert '&lt;Link to="/x"&gt;code&lt;/Link&gt;' in rendered.html
 
 
+def test_a_fragment_inside_text_shows_only_its_children():
+    rendered = render_markdown("<>Fetch the kit\nbefore class.</> Then `a <> b` stays.")
+    assert rendered.html == (
+        "<p>Fetch the kit\nbefore class. Then <code>a &lt;&gt; b</code> stays.</p>"
+    )
+
+
 def test_a_link_to_front_matter_that_is_missing_keeps_its_text():
     rendered = render_markdown("Accept <Link to={frontMatter.nothing}>it</Link> now.")
     assert rendered.html == "<p>Accept it now.</p>"

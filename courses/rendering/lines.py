@@ -182,7 +182,7 @@ class LinePass:
             return self.open_admonition(number, match) or line
         if match := ADMONITION_CLOSE.match(line):
             return self.close_admonition(match) or line
-        return self.mdx.inline_links(line)
+        return self.mdx.inline(line)
 
     def wrapper_tag(self, match, line):
         """A blank line for a wrapper's start tag, and for the end tag of one left out; else

@@ -41,6 +41,7 @@ IMAGE_OPEN = re.compile(r"^\s*<img\b[^<>]*$")  # an <img> tag that goes on to th
 # target may be the lesson's own front matter, `to={frontMatter.repo_link}`.
 LINK_ELEMENT = re.compile(rf"<Link\b(?P<attributes>{JSX_ATTRIBUTES})>(?P<text>[^<>`]*)</Link>")
 FRONT_MATTER_ATTRIBUTE = r"\b{}\s*=\s*\{{\s*frontMatter\.(\w+)\s*\}}"
+FRAGMENT = re.compile(r"</?>")  # <>...</> shows only its children
 CODE_SPAN = re.compile(r"(`+[^`]*`+)")
 BUNDLED_IMAGE = re.compile(
     r"""\b(?:src|img)\s*=\s*\{\s*(?P<call>require|useBaseUrl)\(\s*"""
@@ -246,13 +247,15 @@ class Mdx:
         notice = self.lines.open_block(number, indent, "component-notice", name)
         return notice + self.lines.close_block()
 
-    def inline_links(self, line):
-        """The line with each <Link ...>text</Link> outside code spans as a Markdown link
-        (Python-Markdown would keep only its text)."""
-        if "<Link" not in line:
+    def inline(self, line):
+        """The line with, outside code spans, each <Link ...>text</Link> as a Markdown link
+        (Python-Markdown would keep only its text) and fragments' <> and </> left out."""
+        if "<Link" not in line and "<>" not in line and "</>" not in line:
             return line
         parts = CODE_SPAN.split(line)
-        parts[::2] = [LINK_ELEMENT.sub(self.markdown_link, part) for part in parts[::2]]
+        parts[::2] = [
+            FRAGMENT.sub("", LINK_ELEMENT.sub(self.markdown_link, part)) for part in parts[::2]
+        ]
         return "".join(parts)
 
     def markdown_link(self, element):
