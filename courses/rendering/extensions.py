@@ -24,6 +24,8 @@ from courses.rendering.tasklists import TaskListExtension
 
 
 class _NoTokenStyles(StyleMeta):
+    """A style's class, listing no style for any token type."""
+
     def __iter__(cls):
         return iter(())
 
