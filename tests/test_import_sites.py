@@ -345,6 +345,13 @@ def test_files_beside_lessons_and_in_static_are_stored_as_their_links_name_them(
     assert (data["Content-Type"], data.content) == ("application/json", b'{"todos": []}')
 
 
+def assert_shows_stored_files(doc_id, paths):
+    """Each file at `paths` is stored with the course, and the lesson links it from there."""
+    html = Lesson.objects.get(doc_id=doc_id).body.html
+    for path in paths:
+        assert Asset.objects.get(path=path).get_absolute_url() in html
+
+
 def test_site_static_alias_names_an_image_or_file_in_static(db, tmp_path):
     site = make_site(
         tmp_path / "alias-site",
@@ -357,9 +364,7 @@ def test_site_static_alias_names_an_image_or_file_in_static(db, tmp_path):
     write(site / "static" / "files" / "kit.zip", "zip bytes")
     out, _ = run_import(site)
     assert "0 broken links" in out and "not found" not in out, out
-    html = Lesson.objects.get(doc_id="lab").body.html
-    for path in ("../static/img/map.png", "../static/files/kit.zip"):
-        assert Asset.objects.get(path=path).get_absolute_url() in html
+    assert_shows_stored_files("lab", ["../static/img/map.png", "../static/files/kit.zip"])
 
 
 def test_images_required_or_based_from_static_in_jsx_are_stored(db, tmp_path):
@@ -374,9 +379,7 @@ def test_images_required_or_based_from_static_in_jsx_are_stored(db, tmp_path):
     write(site / "static" / "img" / "mast.png", "png bytes")
     out, _ = run_import(site)
     assert "not found" not in out, out
-    html = Lesson.objects.get(doc_id="tour").body.html
-    for path in ("../static/img/deck.png", "../static/img/mast.png"):
-        assert Asset.objects.get(path=path).get_absolute_url() in html
+    assert_shows_stored_files("tour", ["../static/img/deck.png", "../static/img/mast.png"])
 
 
 def test_docusaurus_links_in_text_lead_to_the_lesson_or_the_front_matter_link(db, tmp_path):
