@@ -178,6 +178,20 @@ class Lesson(models.Model):
         return self.sidebar_label or self.title
 
 
+class ImportMemo(models.Model):
+    """What the last import read from each lesson file of a course: the lesson's fields, where
+    its body starts and what the body links to, by file path and the hash of the file's bytes.
+    The next import parses only the files whose bytes changed. Only the importer code that
+    wrote a memo (its `recipe`) reads it."""
+
+    course = models.OneToOneField(Course, on_delete=models.CASCADE, related_name="import_memo")
+    recipe = models.CharField(max_length=64)
+    files = models.JSONField(default=dict)
+
+    def __str__(self):
+        return f"{self.course}: {len(self.files)} files"
+
+
 class LessonBodyQuerySet(models.QuerySet):
     def unshown(self, written_before):
         """Bodies no lesson shows, written before `written_before`: left by an import that

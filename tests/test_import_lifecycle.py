@@ -13,10 +13,10 @@ from courses import rendering
 from courses.importing import (
     ContentError,
     recompute_reading_order,
-    render_jobs,
     render_lesson,
     revert_lesson,
 )
+from courses.importing.recipe import recipe
 from courses.models import Asset, Course, Lesson, LessonBody, Section
 from learners.models import Completion
 from tests.makers import make_lesson
@@ -89,7 +89,7 @@ def test_changed_file_is_rerendered_and_bumps_the_content_version(folder):
 def recipe_forgotten_after():
     """The render keys' recipe is read from the files again after the test."""
     yield
-    render_jobs._recipe.cache_clear()
+    recipe.cache_clear()
 
 
 @pytest.mark.parametrize("changed", RENDERER_FILES, ids=lambda path: path.name)
@@ -102,7 +102,7 @@ def test_a_change_to_any_file_of_the_renderer_rerenders_every_lesson(
         return real_read_bytes(path) + (b"\n" if path == changed else b"")
 
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
-    render_jobs._recipe.cache_clear()
+    recipe.cache_clear()
     assert "basics: 0 created, 18 updated, 0 unchanged" in run_import(folder)
 
 
@@ -378,8 +378,9 @@ def test_partial_reimport_costs_a_bounded_number_of_queries(folder):
     with CaptureQueriesContext(connection) as queries:
         out = run_import(folder)
     assert "3 updated, 14 unchanged, 1 archived" in out
-    # Reading the rows (4), writing the changed bodies ahead (1), the switch (4), deleting
-    # the bodies it replaced (1) and looking for what dead imports left (2): none per lesson.
+    # Reading the rows and what the last import read (5), writing the changed bodies ahead (1),
+    # the switch with what this import read (5), deleting the bodies it replaced (1) and
+    # looking for what dead imports left (2): none per lesson.
     assert len(queries) <= 18
 
 

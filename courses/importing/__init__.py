@@ -7,7 +7,8 @@ The package's files are the pipeline, in the order an import runs them:
   `javascript` for reading literals out of it without running it;
 - `tree`: every file read and validated into plain records (`records`, no ORM), with
   `fields` for frontmatter and `_category_` files and `order` for names, prefixes and
-  reading order;
+  reading order; `memo` keeps what was read, so a file whose bytes did not change is not
+  parsed again;
 - `sidebars`: a site's first sidebar laying the course out; `pages`: the category index
   pages the import makes; `linked_files`: the files lessons link to (beside them or in `static/`);
 - `links`: where each lesson and image is served, and how a body's links find them;
@@ -34,6 +35,7 @@ from courses.importing.admin_edits import (
     store_body,
 )
 from courses.importing.linked_files import add_linked_files
+from courses.importing.memo import Memo
 from courses.importing.pages import add_generated_indexes
 from courses.importing.report import ContentError, CourseReport
 from courses.importing.sidebars import apply_sidebar
@@ -60,7 +62,8 @@ __all__ = [
 def read_course_folder(course):
     """Read one CourseFolder into its CourseSource: the folder's files, laid out by the
     site's sidebar when it has one, with its generated pages and static files."""
-    source = read_course(course.folder, slug=course.slug, title=course.title)
+    memo = Memo.load(course.slug)
+    source = read_course(course.folder, slug=course.slug, title=course.title, memo=memo)
     site = course.site
     if site is not None:
         warnings = (*site.warnings, *source.warnings)

@@ -17,8 +17,19 @@ import re
 from urllib.parse import unquote
 
 from courses.importing.records import AssetSource
-from courses.importing.tree import IMAGE_TYPES, MAX_IMAGE_BYTES
 
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+IMAGE_TYPES = {
+    ".avif": "image/avif",
+    ".bmp": "image/bmp",
+    ".gif": "image/gif",
+    ".ico": "image/x-icon",
+    ".jpeg": "image/jpeg",
+    ".jpg": "image/jpeg",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+}
 FILE_TYPES = {
     **IMAGE_TYPES,
     ".pdf": "application/pdf",

@@ -75,6 +75,21 @@ def docusaurus_url(path, section_path):
     return f"/{path}/" if path == section_path else f"/{path}"
 
 
+def links_in_body(body):
+    """What a body may link to, for `LinkMap.dependencies`: the last word of every file name
+    it may name, and every URL-style link target (anchor and query left out)."""
+    file_names = set()
+    for end in REFERENCE_END.finditer(body):
+        before = body[max(0, end.start() - 255) : end.start()][::-1]
+        file_names.add(_token(unquote(NAME_BACKWARDS.match(before)[0][::-1] + end[0])))
+    url_targets = set()
+    for target in INLINE_LINK_TARGET.findall(body) + DEFINED_LINK_TARGET.findall("\n" + body):
+        target = target.split("#", 1)[0].split("?", 1)[0]
+        if target and not HAS_SCHEME.match(target) and not _is_lesson_file(target):
+            url_targets.add(target)
+    return tuple(sorted(file_names)), tuple(sorted(url_targets))
+
+
 def _token(file_name):
     words = file_name.split()
     return words[-1] if words else file_name
@@ -154,20 +169,16 @@ class LinkMap:
             self.images.setdefault(key, url)
             self.by_token[_token(posixpath.basename(key))].add((key, url))
 
-    def dependencies(self, body, page_url):
-        """Every (file or page, URL) this body could link to: when one changes, re-render
-        the body."""
+    def dependencies(self, body_links, page_url):
+        """Every (file or page, URL) a body with these `links_in_body` could link to: when
+        one changes, re-render the body."""
+        file_names, url_targets = body_links
         found = set()
-        for end in REFERENCE_END.finditer(body):
-            before = body[max(0, end.start() - 255) : end.start()][::-1]
-            reference = unquote(NAME_BACKWARDS.match(before)[0][::-1] + end[0])
-            found |= self.by_token.get(_token(reference), set())
-        targets = INLINE_LINK_TARGET.findall(body) + DEFINED_LINK_TARGET.findall("\n" + body)
-        for target in targets:
-            target = target.split("#", 1)[0].split("?", 1)[0]
-            if target and not HAS_SCHEME.match(target) and not _is_lesson_file(target):
-                page = self.page_path(page_url, target)
-                found.add((f"url:{page}", self.page(page)))
+        for name in file_names:
+            found |= self.by_token.get(name, set())
+        for target in url_targets:
+            page = self.page_path(page_url, target)
+            found.add((f"url:{page}", self.page(page)))
         return sorted(found, key=lambda item: (item[0], item[1] or ""))
 
     @staticmethod

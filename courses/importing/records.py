@@ -55,6 +55,7 @@ class LessonSource:
     body: str = field(repr=False)
     first_line: int
     file_hash: str
+    body_links: tuple  # links.links_in_body(body)
 
 
 @dataclass(frozen=True)
@@ -71,3 +72,5 @@ class CourseSource:
     warnings: tuple
     # The Docusaurus site the course was read from (a site_config.Site), or None.
     site: object = None
+    # What was read from each lesson file, for the next import (a memo.Memo).
+    memo: object = None

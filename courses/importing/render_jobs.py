@@ -8,13 +8,12 @@ import os
 import posixpath
 from dataclasses import dataclass
 from functools import cache, partial
-from importlib.metadata import version
-from pathlib import Path
 
 from django.conf import settings
 
 from courses import rendering, search
 from courses.importing.links import Resolver, docusaurus_url
+from courses.importing.recipe import recipe
 from courses.importing.tree import split_leading_title
 from courses.importing.workers import Stopped, run_jobs
 from courses.models import content_hash
@@ -51,30 +50,16 @@ def render_body(body, *, base_dir, page_url, links, first_line=1, meta=None):
     return rendered, set(resolver.escaping)
 
 
-@cache
-def _recipe():
-    """What else decides the stored HTML and text: the importer's code and the renderer's
-    (every file of each package), the search's reader text, and their libraries."""
-    digest = hashlib.sha256()
-    importer = sorted(Path(__file__).parent.glob("*.py"))
-    renderer = sorted(Path(rendering.__file__).parent.glob("*.py"))
-    for module_file in (*importer, *renderer, search.__file__):
-        digest.update(Path(module_file).read_bytes())
-    for package in ("markdown", "pymdown-extensions", "pygments", "nh3"):
-        digest.update(version(package).encode())
-    return digest.hexdigest()
-
-
 def render_key(lesson, links):
     """The lesson's source_hash: its file, its place in the course, its URL and every link
     target it may name. Every field the import writes follows from these, so an unchanged
     key means the row needs neither rendering nor rewriting."""
-    parts = [_recipe(), lesson.file_hash, lesson.source_path, lesson.path, links.course_slug]
+    parts = [recipe(), lesson.file_hash, lesson.source_path, lesson.path, links.course_slug]
     parts.append(lesson.section_path or "")
     if IFRAME_START.search(lesson.body):
         parts.append(" ".join(sorted(settings.EMBED_HOSTS)))
     page_url = docusaurus_url(lesson.path, lesson.section_path)
-    parts.append(json.dumps(links.dependencies(lesson.body, page_url)))
+    parts.append(json.dumps(links.dependencies(lesson.body_links, page_url)))
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 

@@ -125,6 +125,7 @@ def sync_course(
                 # version means the plan still holds.
                 if content_version(source.slug, lock=True) == state.content_version:
                     switch(plan)
+                    source.memo.save(plan.course)
                     break
             state = State.load(source.slug)  # staff saved the course while it rendered
         else:

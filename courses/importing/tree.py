@@ -25,6 +25,9 @@ from courses.importing.fields import (
     split_frontmatter,
     validate_category,
 )
+from courses.importing.linked_files import IMAGE_TYPES, MAX_IMAGE_BYTES
+from courses.importing.links import links_in_body
+from courses.importing.memo import Memo
 from courses.importing.order import (
     file_stem,
     file_suffix,
@@ -38,20 +41,8 @@ from courses.importing.sources import CATEGORY_FILES, LESSON_SUFFIXES, course_sl
 from courses.rendering.mdx import ESM_START
 
 MAX_MARKDOWN_BYTES = 2 * 1024 * 1024
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
 # Docusaurus sites nest a few levels; a limit keeps a pathological tree to one clear line.
 MAX_FOLDER_DEPTH = 32
-IMAGE_TYPES = {
-    ".avif": "image/avif",
-    ".bmp": "image/bmp",
-    ".gif": "image/gif",
-    ".ico": "image/x-icon",
-    ".jpeg": "image/jpeg",
-    ".jpg": "image/jpeg",
-    ".png": "image/png",
-    ".svg": "image/svg+xml",
-    ".webp": "image/webp",
-}
 ATX_H1 = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 SETEXT_H1_UNDERLINE = re.compile(r"^ {0,3}=+[ \t]*$")
 
@@ -84,10 +75,11 @@ def _plain_text(markdown_text):
     return re.sub(r"(\*\*|__|\*|`)", "", text).strip()
 
 
-def read_course(path, *, slug="", title=""):
+def read_course(path, *, slug="", title="", memo=None):
     """Read and validate one course folder into a CourseSource; raise ContentError.
-    `slug` and `title` name the course when its folder should not (a site's `docs`)."""
-    return _CourseReader(Path(path), slug, title).read()
+    `slug` and `title` name the course when its folder should not (a site's `docs`);
+    `memo` (a memo.Memo) has what an earlier import read from its files."""
+    return _CourseReader(Path(path), slug, title, memo).read()
 
 
 def read_lesson_file(course_dir, source_path):
@@ -106,7 +98,7 @@ def read_lesson_file(course_dir, source_path):
 
 
 class _CourseReader:
-    def __init__(self, root, slug="", title=""):
+    def __init__(self, root, slug="", title="", memo=None):
         self.label = root.name
         self.slug = slug
         self.title = title
@@ -117,6 +109,7 @@ class _CourseReader:
         self.sections = []
         self.assets = []
         self.seen_folders = set()
+        self.memo = memo or Memo()
 
     def where(self, rel, line=None):
         return f"{self.label}/{rel}" + (f":{line}" if line else "")
@@ -147,6 +140,7 @@ class _CourseReader:
             lessons=tuple(self.lessons),
             assets=tuple(self.assets),
             warnings=tuple(self.warnings),
+            memo=self.memo,
         )
 
     def entries(self, folder, rel):
@@ -323,6 +317,15 @@ class _CourseReader:
         if read is None:
             return None
         data, text = read
+        file_hash = hashlib.sha256(data).hexdigest()
+        lesson = self.memo.lesson(rel, file_hash, is_index, text)
+        if lesson is None:
+            lesson = self.parse_lesson(text, rel, folder_rel, is_index, file_hash)
+            if lesson is not None:
+                self.memo.remember(lesson, is_index, text)
+        return lesson
+
+    def parse_lesson(self, text, rel, folder_rel, is_index, file_hash):
         try:
             yaml_text, yaml_line, body, first_line = split_frontmatter(text)
             values = load_yaml(yaml_text, yaml_line) if yaml_text is not None else None
@@ -335,13 +338,15 @@ class _CourseReader:
             self.error(rel, "frontmatter must be a mapping of field: value", yaml_line)
             return None
         fields = Frontmatter(values, yaml_text or "", yaml_line)
-        file_hash = hashlib.sha256(data).hexdigest()
         lesson = self.lesson_fields(fields, rel, folder_rel, is_index, body)
         for message, line in fields.problems:
             self.error(rel, message, line)
         if fields.problems:
             return None
-        return LessonSource(**lesson, first_line=first_line, file_hash=file_hash)
+        body_links = links_in_body(body)
+        return LessonSource(
+            **lesson, first_line=first_line, file_hash=file_hash, body_links=body_links
+        )
 
     def lesson_fields(self, fields, rel, folder_rel, is_index, body):
         """The lesson's fields from its frontmatter, file name and folder."""
