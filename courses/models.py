@@ -179,17 +179,27 @@ class Lesson(models.Model):
 
 
 class ImportMemo(models.Model):
-    """What the last import read from each lesson file of a course: the lesson's fields, where
-    its body starts and what the body links to, by file path and the hash of the file's bytes.
-    The next import parses only the files whose bytes changed. Only the importer code that
-    wrote a memo (its `recipe`) reads it."""
+    """What an import read from one lesson file: the lesson's fields, where its body starts
+    and what the body links to, under the file's path and the hash of its bytes. The next
+    import parses only the files whose bytes changed. Only the importer code that wrote a
+    memo (its `recipe`) reads it."""
 
-    course = models.OneToOneField(Course, on_delete=models.CASCADE, related_name="import_memo")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="import_memos")
+    source_path = models.CharField(max_length=500)
+    file_hash = models.CharField(max_length=64)
+    # Named as its folder's own page, which depends on the files beside it as well.
+    is_index = models.BooleanField()
+    body_start = models.PositiveIntegerField()
+    fields = models.JSONField()
     recipe = models.CharField(max_length=64)
-    files = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["course", "source_path"], name="unique_import_memo"),
+        ]
 
     def __str__(self):
-        return f"{self.course}: {len(self.files)} files"
+        return self.source_path
 
 
 class LessonBodyQuerySet(models.QuerySet):

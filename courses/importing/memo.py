@@ -7,6 +7,8 @@ starts in the file's text. It is used only for a file with the same path, the sa
 the same place as its folder's own page (which depends on the files beside it), and only by
 the importer code that wrote it: the render key's recipe changes with any of that code."""
 
+from typing import NamedTuple
+
 from django.db import DatabaseError
 
 from courses.importing.recipe import recipe
@@ -17,16 +19,26 @@ from courses.models import ImportMemo
 TUPLE_FIELDS = ("tags", "body_links")
 
 
+class Entry(NamedTuple):
+    file_hash: str
+    is_index: bool
+    body_start: int
+    fields: dict
+
+
 class Memo:
-    def __init__(self, files=None):
-        self.remembered = files or {}
+    """What the last import read (`remembered`) and what this one read (`files`), by path."""
+
+    def __init__(self, remembered=None):
+        self.remembered = remembered or {}
         self.files = {}
 
     @classmethod
     def load(cls, course_slug):
-        memo = ImportMemo.objects.filter(course__slug=course_slug, recipe=recipe())
+        memos = ImportMemo.objects.filter(course__slug=course_slug, recipe=recipe())
+        columns = ("source_path", *Entry._fields)
         try:
-            return cls(memo.values_list("files", flat=True).first())
+            return cls({path: Entry(*rest) for path, *rest in memos.values_list(*columns)})
         except DatabaseError:
             # Then every file is parsed, and problems in them are reported before the
             # database's refusal to store the course.
@@ -35,37 +47,49 @@ class Memo:
     def lesson(self, source_path, file_hash, is_index, text):
         """The LessonSource remembered for the file, or None when it must be parsed."""
         entry = self.remembered.get(source_path)
-        if entry is None or (entry["file_hash"], entry["is_index"]) != (file_hash, is_index):
+        if entry is None or (entry.file_hash, entry.is_index) != (file_hash, is_index):
             return None
         self.files[source_path] = entry
-        fields = {**entry["fields"], "source_path": source_path, "file_hash": file_hash}
+        fields = {**entry.fields, "source_path": source_path, "file_hash": file_hash}
         for name in TUPLE_FIELDS:
             fields[name] = _tuples(fields[name])
-        return LessonSource(**fields, body=text[entry["body_start"] :])
+        return LessonSource(**fields, body=text[entry.body_start :])
 
     def remember(self, lesson, is_index, text):
         """Remember a lesson just parsed from the file whose whole `text` ends with its body."""
         fields = dict(vars(lesson))
         for name in ("source_path", "file_hash", "body"):
             del fields[name]
-        self.files[lesson.source_path] = {
-            "file_hash": lesson.file_hash,
-            "is_index": is_index,
-            "body_start": len(text) - len(lesson.body),
-            "fields": fields,
-        }
+        body_start = len(text) - len(lesson.body)
+        self.files[lesson.source_path] = Entry(lesson.file_hash, is_index, body_start, fields)
+
+    @property
+    def fresh(self):
+        """The paths of the files this import parsed."""
+        return [
+            path for path, entry in self.files.items() if self.remembered.get(path) is not entry
+        ]
 
     @property
     def changed(self):
-        return self.files != self.remembered
+        return bool(self.fresh) or not self.remembered.keys() <= self.files.keys()
 
     def save(self, course):
-        """Store what this import read, in the import's switch transaction."""
+        """Store what this import parsed, and forget the files it did not read, in the
+        import's switch transaction."""
         if not self.changed:
             return
-        values = {"recipe": recipe(), "files": self.files}
-        if not ImportMemo.objects.filter(course=course).update(**values):
-            ImportMemo.objects.create(course=course, **values)
+        memos = ImportMemo.objects.filter(course=course)
+        if self.remembered:
+            gone = [path for path in self.remembered if path not in self.files]
+            memos = memos.filter(source_path__in=[*gone, *self.fresh])
+        memos.delete()  # the first import's, or one by other importer code: all of them
+        ImportMemo.objects.bulk_create(
+            ImportMemo(
+                course=course, source_path=path, recipe=recipe(), **self.files[path]._asdict()
+            )
+            for path in self.fresh
+        )
 
 
 def _tuples(value):
