@@ -667,3 +667,30 @@ def test_a_body_nested_too_deeply_for_python_markdown_is_shown_as_text_with_a_wa
         Problem(line=4, message="nested too deeply to render; shown as plain text")
     ]
     assert render_markdown("## Next").toc == [{"id": "next", "title": "Next", "level": 2}]
+
+
+INLINE_PIECES = (
+    "*", "_", "**", "__", "`", "``", "[", "]", "(", ")", "![", "<", ">", "&", "\\", "~~",
+    "\n", "  \n", " ", "word", "[^1]", "<b>", "</b>", "<http://a.b>", "<a@b.c>", "&amp;",
+    "&#60;", "&copy;", "[x](y.md)", "![i](i.png)", "[r][1]", "![i][1]", "![1]", "[1]",
+    "\n[1]: /r\n", "\\*", "`*a*`", "\n\n[^1]: A note.\n",
+)  # fmt: skip
+
+
+def test_inline_markup_renders_as_python_markdowns_own_inline_pass(monkeypatch):
+    """The inline pass tries a pattern only on text holding a character it needs: on every
+    mix of Markdown's inline pieces, it renders what Python-Markdown's own pass renders."""
+    from random import Random
+
+    from markdown.treeprocessors import InlineProcessor
+
+    from courses.rendering.extensions import _InlinePass
+
+    rng = Random(13)
+    texts = [
+        "".join(rng.choice(INLINE_PIECES) for _ in range(rng.randint(1, 30))) for _ in range(600)
+    ]
+    ours = [render_markdown(text).html for text in texts]
+    upstream = InlineProcessor._InlineProcessor__handleInline
+    monkeypatch.setattr(_InlinePass, "_InlineProcessor__handleInline", upstream)
+    assert [render_markdown(text).html for text in texts] == ours

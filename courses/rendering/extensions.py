@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import markdown
 from markdown.inlinepatterns import SimpleTagInlineProcessor
-from markdown.treeprocessors import Treeprocessor
+from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from markdown.util import AtomicString
 from pygments.style import Style, StyleMeta
 from pymdownx.blocks import BlocksExtension
@@ -91,6 +91,65 @@ class _HighlightExtension(HighlightExtension):
         return _Highlight
 
 
+# For each inline pattern, by name, the characters of which every match holds one.
+INLINE_PATTERN_TRIGGERS = {
+    "backtick": "`",
+    "escape": "\\",
+    "footnote": "[",
+    "reference": "[",
+    "link": "[",
+    "image_link": "[",
+    "image_reference": "[",
+    "short_reference": "[",
+    "short_image_ref": "[",
+    "autolink": "<",
+    "automail": "<",
+    "linebreak": "\n",
+    "html": "<",
+    "entity": "&",
+    "strikethrough": "~",
+    "em_strong": "*_",
+}
+
+
+class _InlinePass(InlineProcessor):
+    """Python-Markdown's inline pass, trying a pattern only on text that holds a character
+    every match of it needs. Python-Markdown tries each of the 16 patterns on every piece of
+    text, several Python calls a try, though most pieces hold no character most patterns
+    start with: that was a sixth of a lesson's render."""
+
+    patterns = None  # [(pattern, its triggers or None)] in order, once every one is registered
+
+    def run(self, tree, ancestors=None):
+        if self.patterns is None:
+            registry = self.inlinePatterns
+            triggers = {
+                registry.get_index_for_name(name): chars
+                for name, chars in INLINE_PATTERN_TRIGGERS.items()
+                if name in registry
+            }
+            self.patterns = [(pattern, triggers.get(i)) for i, pattern in enumerate(registry)]
+        return super().run(tree, ancestors)
+
+    def _InlineProcessor__handleInline(self, data, patternIndex=0):  # noqa: N802, N803
+        # Python-Markdown's own loop (markdown.treeprocessors.InlineProcessor.__handleInline),
+        # with the pattern skipped when the text holds none of its triggers.
+        if isinstance(data, AtomicString):
+            return data
+        start = 0
+        while patternIndex < len(self.patterns):
+            pattern, triggers = self.patterns[patternIndex]
+            if triggers is None or any(char in data for char in triggers):
+                data, matched, start = self._InlineProcessor__applyPattern(
+                    pattern, data, patternIndex, start
+                )
+                if matched:
+                    continue
+            start = 0
+            patternIndex += 1
+        return data
+
+
 _idle = threading.local()
 
 
@@ -172,6 +231,7 @@ class _CoursebookExtension(markdown.Extension):
         # CommonMark (and MDX) let a backslash escape any ASCII punctuation, `\<T>` too;
         # Python-Markdown escapes only some and would show the backslash before the rest.
         md.ESCAPED_CHARS.extend(c for c in ASCII_PUNCTUATION if c not in md.ESCAPED_CHARS)
+        md.treeprocessors.register(_InlinePass(md), "inline", 20)
         md.treeprocessors.register(Headings(md), "coursebook_headings", 5)
         md.treeprocessors.register(LinkResolver(md), "coursebook_links", 1)
         md.treeprocessors.register(_EmptyHeaderCells(md), "coursebook_empty_headers", 1)
