@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from courses.importing import memo
 from courses.importing.tree import _CourseReader, read_course
-from courses.models import Lesson
+from courses.models import ImportMemo, Lesson
 
 LESSONS = {
     "_category_.json": '{"label": "Memo course"}',
@@ -102,3 +102,14 @@ def test_lessons_remembered_equal_lessons_parsed(course):
     remembered = read_course(course, memo=memo.Memo.load("memo-course"))
     assert not remembered.memo.changed  # every lesson came from the memo
     assert remembered.lessons == read_course(course).lessons
+
+
+def test_memos_of_many_changed_files_are_replaced_in_batches(course, parsed, monkeypatch):
+    monkeypatch.setattr(memo, "DELETE_BATCH", 2)
+    for name in ("01-start/02-setup.md", "01-start/tools.md", "guide/usage.md"):
+        write(course, {name: f"# {name} again\n"})
+    run_import(course)
+    assert ImportMemo.objects.count() == 5
+    parsed.clear()
+    run_import(course)
+    assert parsed == []

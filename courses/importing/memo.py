@@ -17,6 +17,8 @@ from courses.models import ImportMemo
 
 # Fields that JSON gives back as lists of lists.
 TUPLE_FIELDS = ("tags", "body_links")
+# Paths per DELETE, well under the databases' limits on parameters per statement.
+DELETE_BATCH = 500
 
 
 class Entry(NamedTuple):
@@ -80,10 +82,13 @@ class Memo:
         if not self.changed:
             return
         memos = ImportMemo.objects.filter(course=course)
-        if self.remembered:
+        if not self.remembered:  # none, or only what other importer code wrote
+            memos.delete()
+        else:
             gone = [path for path in self.remembered if path not in self.files]
-            memos = memos.filter(source_path__in=[*gone, *self.fresh])
-        memos.delete()  # the first import's, or one by other importer code: all of them
+            stale = [*gone, *self.fresh]
+            for start in range(0, len(stale), DELETE_BATCH):
+                memos.filter(source_path__in=stale[start : start + DELETE_BATCH]).delete()
         ImportMemo.objects.bulk_create(
             ImportMemo(
                 course=course, source_path=path, recipe=recipe(), **self.files[path]._asdict()
