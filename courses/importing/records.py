@@ -70,7 +70,6 @@ class CourseSource:
     lessons: tuple
     assets: tuple
     warnings: tuple
+    memo: object  # what was read from each lesson file, for the next import (a memo.Memo)
     # The Docusaurus site the course was read from (a site_config.Site), or None.
     site: object = None
-    # What was read from each lesson file, for the next import (a memo.Memo).
-    memo: object = None
