@@ -105,7 +105,7 @@ def test_lessons_remembered_equal_lessons_parsed(course):
 
 
 def test_memos_of_many_changed_files_are_replaced_in_batches(course, parsed, monkeypatch):
-    monkeypatch.setattr(memo, "DELETE_BATCH", 2)
+    monkeypatch.setattr(memo, "MEMO_BATCH", 2)
     for name in ("01-start/02-setup.md", "01-start/tools.md", "guide/usage.md"):
         write(course, {name: f"# {name} again\n"})
     run_import(course)
@@ -113,3 +113,10 @@ def test_memos_of_many_changed_files_are_replaced_in_batches(course, parsed, mon
     parsed.clear()
     run_import(course)
     assert parsed == []
+
+
+def test_the_memo_of_a_deleted_file_is_forgotten(course):
+    (course / "guide" / "usage.md").unlink()
+    run_import(course)
+    assert "guide/usage.md" not in ImportMemo.objects.values_list("source_path", flat=True)
+    assert ImportMemo.objects.count() == 4

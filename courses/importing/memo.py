@@ -17,8 +17,8 @@ from courses.models import ImportMemo
 
 # Fields that JSON gives back as lists of lists.
 TUPLE_FIELDS = ("tags", "body_links")
-# Paths per DELETE, well under the databases' limits on parameters per statement.
-DELETE_BATCH = 500
+# Memos per batch written or deleted after an import's switch.
+MEMO_BATCH = 500
 
 
 class Entry(NamedTuple):
@@ -77,24 +77,33 @@ class Memo:
         return bool(self.fresh) or not self.remembered.keys() <= self.files.keys()
 
     def save(self, course):
-        """Store what this import parsed, and forget the files it did not read, in the
-        import's switch transaction."""
+        """Store what this import parsed, and forget the files it did not read. Run after the
+        switch, a batch per statement: a memo only says what some bytes parse to, so one not
+        stored costs the next import a parse, and learners' writes never wait for memos."""
         if not self.changed:
             return
         memos = ImportMemo.objects.filter(course=course)
         if not self.remembered:  # none, or only what other importer code wrote
-            memos.delete()
-        else:
-            gone = [path for path in self.remembered if path not in self.files]
-            stale = [*gone, *self.fresh]
-            for start in range(0, len(stale), DELETE_BATCH):
-                memos.filter(source_path__in=stale[start : start + DELETE_BATCH]).delete()
-        ImportMemo.objects.bulk_create(
-            ImportMemo(
-                course=course, source_path=path, recipe=recipe(), **self.files[path]._asdict()
+            memos.exclude(recipe=recipe()).delete()
+        gone = [path for path in self.remembered if path not in self.files]
+        for start in range(0, len(gone), MEMO_BATCH):
+            memos.filter(source_path__in=gone[start : start + MEMO_BATCH]).delete()
+        fresh = self.fresh
+        for start in range(0, len(fresh), MEMO_BATCH):
+            ImportMemo.objects.bulk_create(
+                [
+                    ImportMemo(
+                        course=course,
+                        source_path=path,
+                        recipe=recipe(),
+                        **self.files[path]._asdict(),
+                    )
+                    for path in fresh[start : start + MEMO_BATCH]
+                ],
+                update_conflicts=True,
+                unique_fields=("course", "source_path"),
+                update_fields=(*Entry._fields, "recipe"),
             )
-            for path in self.fresh
-        )
 
 
 def _tuples(value):

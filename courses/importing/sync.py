@@ -125,7 +125,6 @@ def sync_course(
                 # version means the plan still holds.
                 if content_version(source.slug, lock=True) == state.content_version:
                     switch(plan)
-                    source.memo.save(plan.course)
                     break
             state = State.load(source.slug)  # staff saved the course while it rendered
         else:
@@ -139,6 +138,7 @@ def sync_course(
     shown = {row.body_id for row in plan.lessons}
     delete_bodies([*plan.replaced_bodies, *(i for i in writer.written_ids if i not in shown)])
     delete_unshown()
+    source.memo.save(plan.course)
     return plan.report
 
 
