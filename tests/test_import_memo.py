@@ -104,7 +104,7 @@ def test_lessons_remembered_equal_lessons_parsed(course):
     assert remembered.lessons == read_course(course).lessons
 
 
-def test_memos_of_many_changed_files_are_replaced_in_batches(course, parsed, monkeypatch):
+def test_memos_of_many_changed_files_are_stored_in_batches(course, parsed, monkeypatch):
     monkeypatch.setattr(memo, "MEMO_BATCH", 2)
     for name in ("01-start/02-setup.md", "01-start/tools.md", "guide/usage.md"):
         write(course, {name: f"# {name} again\n"})
