@@ -379,8 +379,8 @@ def test_partial_reimport_costs_a_bounded_number_of_queries(folder):
         out = run_import(folder)
     assert "3 updated, 14 unchanged, 1 archived" in out
     # Reading what the last import read and the rows (5), writing the changed bodies ahead (3),
-    # the switch with what this import read (8), deleting the bodies it replaced and looking
-    # for what dead imports left (3): none per lesson.
+    # the switch (6), deleting the bodies it replaced, looking for what dead imports left, and
+    # storing what this import read (5): none per lesson.
     assert len(queries) <= 19
 
 
