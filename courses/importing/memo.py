@@ -73,22 +73,26 @@ class Memo:
         ]
 
     @property
+    def gone(self):
+        """The paths of files the last import read and this one did not."""
+        return [path for path in self.remembered if path not in self.files]
+
+    @property
     def changed(self):
-        return bool(self.fresh) or not self.remembered.keys() <= self.files.keys()
+        return bool(self.fresh or self.gone)
 
     def save(self, course):
         """Store what this import parsed, and forget the files it did not read. Run after the
         switch, a batch per statement: a memo only says what some bytes parse to, so one not
         stored costs the next import a parse, and learners' writes never wait for memos."""
-        if not self.changed:
+        fresh, gone = self.fresh, self.gone
+        if not (fresh or gone):
             return
         memos = ImportMemo.objects.filter(course=course)
         if not self.remembered:  # none, or only what other importer code wrote
             memos.exclude(recipe=recipe()).delete()
-        gone = [path for path in self.remembered if path not in self.files]
         for start in range(0, len(gone), MEMO_BATCH):
             memos.filter(source_path__in=gone[start : start + MEMO_BATCH]).delete()
-        fresh = self.fresh
         for start in range(0, len(fresh), MEMO_BATCH):
             ImportMemo.objects.bulk_create(
                 [
